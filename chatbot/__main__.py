@@ -1,0 +1,67 @@
+"""`python -m chatbot COMMAND`: the commands behind `./run`."""
+import argparse
+import logging
+import os
+import signal
+import sys
+
+from . import rasa_process
+from .config import Config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="./run", description="Deepfake blackmail help assistant")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("start", help="train if needed, start Rasa and the web service (default)")
+    sub.add_parser("serve", help="start only the web service (Rasa runs elsewhere)")
+    sub.add_parser("rasa", help="start only the Rasa server")
+    sub.add_parser("train", help="train the model if the training data changed")
+    sub.add_parser("check", help="check every content file renders")
+    sub.add_parser("purge", help="erase conversations older than the retention period")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = Config.from_env()
+    command = args.command or "start"
+
+    if command == "check":
+        from .content import Content
+
+        problems = Content(config.content_dir, config.retention_days).check()
+        for problem in problems:
+            print(f"- {problem}")
+        print("content OK" if not problems else f"{len(problems)} problem(s) in content/")
+        return 1 if problems else 0
+    if command == "train":
+        print(rasa_process.train(config))
+        return 0
+    if command == "purge":
+        from .storage import Store
+
+        store = Store(config.database_url, config.tracker_database_url)
+        print(f"erased {store.erase_older_than(config.retention_days)} conversation(s)")
+        return 0
+    if command == "rasa":
+        return rasa_process.start(config, rasa_process.train(config)).wait()
+
+    from .app import serve
+
+    if command == "serve":
+        serve(config)
+        return 0
+    rasa = rasa_process.start(config, rasa_process.train(config))
+    print(f"Assistant on http://{config.host}:{config.port} (Rasa is loading; until it is ready "
+          "users get the helplines). Ctrl-C stops everything.", flush=True)
+    try:
+        serve(config)
+    finally:
+        if rasa.poll() is None:
+            os.killpg(rasa.pid, signal.SIGTERM)
+            try:
+                rasa.wait(timeout=15)
+            except Exception:
+                os.killpg(rasa.pid, signal.SIGKILL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The web service: builds the aiohttp application from the configuration."""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import yaml
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+
+from . import api
+from .config import ROOT, Config
+from .content import Content
+from .conversation import Assistant
+from .rasa_client import RasaClient
+from .storage import Store
+
+log = logging.getLogger(__name__)
+_ID_IN_PATH = re.compile(r"/conversations/[^/]+")
+
+
+class PrivateAccessLogger(AbstractAccessLogger):
+    """Method, path (conversation ids masked), status and time: no IP address, no query string."""
+
+    def log(self, request, response, time):
+        path = _ID_IN_PATH.sub("/conversations/…", request.path)
+        self.logger.info("%s %s %s %.0fms", request.method, path, response.status, time * 1000)
+
+
+@web.middleware
+async def never_a_5xx(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:  # the last line of defence: the user still gets a useful answer
+        log.exception("unhandled error on %s", _ID_IN_PATH.sub("/conversations/…", request.path))
+        assistant: Assistant = request.app["assistant"]
+        reply = assistant.content.render("unavailable", assistant.default_context()).as_dict()
+        return web.json_response({"messages": [reply], "state": "bot"}, status=200)
+
+
+def domain_intents(domain_path: Path = ROOT / "domain.yml") -> set[str]:
+    return set(yaml.safe_load(domain_path.read_text(encoding="utf-8"))["intents"])
+
+
+def create_app(config: Config | None = None) -> web.Application:
+    config = config or Config.from_env()
+    store = Store(config.database_url, config.tracker_database_url)
+    store.create_all()
+    content = Content(config.content_dir, config.retention_days, config.content_reload_seconds)
+    rasa = RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout)
+    app = web.Application(middlewares=[never_a_5xx], client_max_size=64 * 1024)
+    app["config"] = config
+    app["assistant"] = Assistant(
+        store, content, rasa, domain_intents(), config.default_lang, config.default_country
+    )
+    app.add_routes(api.routes)
+
+    async def close_rasa(_app):
+        await rasa.close()
+
+    app.on_cleanup.append(close_rasa)
+    return app
+
+
+def serve(config: Config) -> None:
+    web.run_app(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        access_log_class=PrivateAccessLogger,
+        print=None,
+    )

@@ -1,0 +1,74 @@
+"""The one configuration object, read from the environment with safe defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _secret(data_dir: Path, name: str) -> str:
+    """A random secret kept in the data folder, so restarts and sibling processes agree."""
+    env_value = os.environ.get(f"CHATBOT_{name.upper()}", "").strip()
+    if env_value:
+        return env_value
+    path = data_dir / f".{name}"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    content_dir: Path
+    database_url: str
+    tracker_database_url: str
+    redis_url: str
+    host: str
+    port: int
+    rasa_url: str
+    rasa_token: str
+    rasa_timeout: float
+    default_lang: str
+    default_country: str
+    retention_days: int
+    content_reload_seconds: float
+    models_dir: Path = field(default=ROOT / "models")
+
+    @classmethod
+    def from_env(cls) -> "Config":
+        data_dir = Path(_env("CHATBOT_DATA_DIR", str(ROOT / "var"))).resolve()
+        rasa_port = int(_env("CHATBOT_RASA_PORT", "5005"))
+        return cls(
+            data_dir=data_dir,
+            content_dir=Path(_env("CHATBOT_CONTENT_DIR", str(ROOT / "content"))).resolve(),
+            database_url=_env("CHATBOT_DATABASE_URL", f"sqlite:///{data_dir / 'chatbot.db'}"),
+            tracker_database_url=_env(
+                "CHATBOT_TRACKER_DATABASE_URL", f"sqlite:///{data_dir / 'rasa.db'}"
+            ),
+            redis_url=_env("CHATBOT_REDIS_URL", ""),
+            host=_env("CHATBOT_HOST", "127.0.0.1"),
+            port=int(_env("CHATBOT_PORT", "8000")),
+            rasa_url=_env("CHATBOT_RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+            rasa_token=_secret(data_dir, "rasa_token"),
+            rasa_timeout=float(_env("CHATBOT_RASA_TIMEOUT", "1.5")),
+            default_lang=_env("CHATBOT_DEFAULT_LANG", "es"),
+            default_country=_env("CHATBOT_DEFAULT_COUNTRY", "ES"),
+            retention_days=int(_env("CHATBOT_RETENTION_DAYS", "30")),
+            content_reload_seconds=float(_env("CHATBOT_CONTENT_RELOAD_SECONDS", "1")),
+        )
+
+    @property
+    def rasa_port(self) -> int:
+        return int(self.rasa_url.rsplit(":", 1)[1].split("/")[0])

@@ -1,0 +1,135 @@
+"""Code that runs inside the Rasa server: our NLG (answers come from `content/`) and the private
+input channel our web service talks to. Rasa loads both by module path from
+`endpoints.yml` and `credentials.yml`."""
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.nlg.generator import NaturalLanguageGenerator
+from sanic import Blueprint, response
+from sanic.request import Request
+
+from .config import Config
+from .content import Content, ContentError, Context
+
+log = logging.getLogger(__name__)
+
+
+def context_from_metadata(metadata: dict | None) -> Context:
+    metadata = metadata or {}
+    defaults = Context()
+    return Context(
+        lang=metadata.get("lang") or defaults.lang,
+        channel=metadata.get("channel") or defaults.channel,
+        audience=metadata.get("audience") or defaults.audience,
+        country=metadata.get("country") or defaults.country,
+    )
+
+
+class ContentNLG(NaturalLanguageGenerator):
+    """Renders `utter_<name>` from `content/topics/<name>.yml` for the reader in the latest
+    user message's metadata (language, channel, audience, country)."""
+
+    def __init__(self, endpoint_config=None, domain=None, content: Content | None = None):
+        config = Config.from_env()
+        self.content = content or Content(
+            config.content_dir, config.retention_days, config.content_reload_seconds
+        )
+
+    async def generate(self, utter_action: str, tracker, output_channel: str, **kwargs: Any):
+        name = utter_action.removeprefix("utter_")
+        ctx = context_from_metadata(tracker.latest_message.metadata if tracker.latest_message else None)
+        try:
+            return self.content.render(name, ctx).as_dict()
+        except (ContentError, KeyError) as error:
+            log.error("cannot render %s: %s", name, error)
+            return self.content.render("unavailable", Context(lang=ctx.lang)).as_dict()
+
+
+class CollectingChannel(OutputChannel):
+    """Keeps each bot message whole, topic included."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    @classmethod
+    def name(cls) -> str:
+        return PrivateInput.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.messages.append(
+            {
+                "text": message.get("text") or "",
+                "topic": message.get("topic") or "fallback",
+                "buttons": message.get("buttons") or [],
+            }
+        )
+
+
+class PrivateInput(InputChannel):
+    """`POST /webhooks/private/webhook` with a bearer token only our web service knows."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "private"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict | None) -> "PrivateInput":
+        return cls()
+
+    def __init__(self) -> None:
+        self.token = Config.from_env().rasa_token
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("private_webhook", __name__)
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request):
+            supplied = request.headers.get("Authorization", "").removeprefix("Bearer ")
+            if not hmac.compare_digest(supplied.encode(), self.token.encode()):
+                return response.json({"error": "unauthorised"}, status=401)
+            body = request.json or {}
+            collector = CollectingChannel()
+            await on_new_message(
+                UserMessage(
+                    str(body.get("message", "")),
+                    collector,
+                    str(body["sender"]),
+                    input_channel=self.name(),
+                    metadata=body.get("metadata") or {},
+                )
+            )
+            return response.json(collector.messages)
+
+        return hook
+
+
+# Registered last so that the NLG and channel above import without Rasa's NLU recipes.
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe  # noqa: E402
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer  # noqa: E402
+
+from .language import fold  # noqa: E402
+
+# Spelling people use on phones, so "q hago" and "que hago" look the same to the model.
+_SHORTHAND = {
+    "q": "que", "k": "que", "ke": "que", "xq": "porque", "pq": "porque", "porq": "porque",
+    "tb": "tambien", "tmb": "tambien", "x": "por", "d": "de", "tqm": "te quiero mucho",
+    "pls": "please", "plz": "please", "u": "you", "ur": "your", "r": "are", "im": "i'm",
+    "dont": "don't", "cant": "can't", "wont": "won't", "idk": "i don't know", "bc": "because",
+}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class FoldingTokenizer(WhitespaceTokenizer):
+    """Whitespace tokens whose lemma is lower case, accent-free and de-abbreviated: people
+    write without accents and in shorthand, and the featurizers read the lemma."""
+
+    def tokenize(self, message, attribute):
+        tokens = super().tokenize(message, attribute)
+        for token in tokens:
+            folded = fold(token.text)
+            token.lemma = _SHORTHAND.get(folded, folded)
+        return tokens

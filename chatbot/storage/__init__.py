@@ -1,0 +1,122 @@
+"""Storage: our database (SQLAlchemy; SQLite by default, PostgreSQL in production) and the
+erasure of Rasa's tracker events, so a conversation is removed from every store at once."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, delete, event, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base, Conversation, Message, utcnow
+
+__all__ = ["Store", "Conversation", "Message", "hash_public_id"]
+
+
+def hash_public_id(public_id: str) -> str:
+    return hashlib.sha256(public_id.encode()).hexdigest()
+
+
+def _engine(url: str):
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    return engine
+
+
+class Store:
+    def __init__(self, database_url: str, tracker_database_url: str):
+        self.engine = _engine(database_url)
+        self.tracker_engine = _engine(tracker_database_url)
+        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+
+    def create_all(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def new_conversation(self, channel: str, lang: str, country: str) -> tuple[str, Conversation]:
+        """Returns the public id (shown once, to the user) and the stored conversation."""
+        public_id = secrets.token_urlsafe(24)  # 192 random bits
+        conversation = Conversation(
+            id=secrets.token_hex(16),
+            public_id_hash=hash_public_id(public_id),
+            channel=channel,
+            lang=lang,
+            country=country,
+        )
+        with self.session() as session:
+            session.add(conversation)
+        return public_id, conversation
+
+    def find(self, public_id: str) -> Conversation | None:
+        with self.session() as session:
+            return session.scalars(
+                select(Conversation).where(Conversation.public_id_hash == hash_public_id(public_id))
+            ).first()
+
+    def record_turn(self, conversation: Conversation, user_text: str, replies: list[dict]) -> None:
+        """Saves the conversation's new context and the turn's messages in one transaction."""
+        with self.session() as session:
+            conversation.last_activity_at = utcnow()
+            session.merge(conversation)
+            session.add(Message(conversation_id=conversation.id, sender="user", text=user_text))
+            for reply in replies:
+                session.add(
+                    Message(
+                        conversation_id=conversation.id,
+                        sender="bot",
+                        text=reply["text"],
+                        topic=reply["topic"],
+                    )
+                )
+
+    def transcript(self, conversation_id: str) -> list[Message]:
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+                )
+            )
+
+    def erase(self, conversation_ids: list[str]) -> None:
+        """Removes conversations from our database and from Rasa's tracker store."""
+        if not conversation_ids:
+            return
+        with self.session() as session:
+            session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
+            session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))
+        try:
+            with self.tracker_engine.begin() as connection:
+                for conversation_id in conversation_ids:
+                    connection.execute(
+                        text("DELETE FROM events WHERE sender_id = :sender"), {"sender": conversation_id}
+                    )
+        except DBAPIError as error:
+            # Rasa creates `events` on its first start; before that there is nothing to erase.
+            if "events" not in str(error):
+                raise
+
+    def erase_older_than(self, days: int) -> int:
+        cutoff = utcnow() - dt.timedelta(days=days)
+        with self.session() as session:
+            stale = list(
+                session.scalars(select(Conversation.id).where(Conversation.last_activity_at < cutoff))
+            )
+        self.erase(stale)
+        return len(stale)
