@@ -7,6 +7,8 @@ from aiohttp import web
 
 from .conversation import LANGS, Assistant, InvalidPayload
 
+ASSISTANT = web.AppKey("assistant", Assistant)
+
 MAX_TEXT = 2000
 routes = web.RouteTableDef()
 
@@ -39,14 +41,14 @@ async def create_conversation(request: web.Request) -> web.Response:
         return _problem(422, "'lang' must be 'es' or 'en'.")
     if country is not None and not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
         return _problem(422, "'country' must be a two-letter country code.")
-    assistant: Assistant = request.app["assistant"]
+    assistant = request.app[ASSISTANT]
     public_id = assistant.start("web", lang, country)
     return web.json_response({"id": public_id}, status=201)
 
 
 @routes.post("/api/conversations/{id}/messages")
 async def post_message(request: web.Request) -> web.Response:
-    assistant: Assistant = request.app["assistant"]
+    assistant = request.app[ASSISTANT]
     conversation = assistant.store.find(request.match_info["id"])
     if conversation is None:
         return _problem(404, "No such conversation.")
@@ -70,7 +72,7 @@ async def post_message(request: web.Request) -> web.Response:
 
 @routes.delete("/api/conversations/{id}")
 async def delete_conversation(request: web.Request) -> web.Response:
-    assistant: Assistant = request.app["assistant"]
+    assistant = request.app[ASSISTANT]
     conversation = assistant.store.find(request.match_info["id"])
     if conversation is None:
         return _problem(404, "No such conversation.")

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from . import api
+from .api import ASSISTANT
 from .config import ROOT, Config
 from .content import Content
 from .conversation import Assistant
@@ -36,7 +37,7 @@ async def never_a_5xx(request: web.Request, handler):
         raise
     except Exception:  # the last line of defence: the user still gets a useful answer
         log.exception("unhandled error on %s", _ID_IN_PATH.sub("/conversations/…", request.path))
-        assistant: Assistant = request.app["assistant"]
+        assistant = request.app[ASSISTANT]
         reply = assistant.content.render("unavailable", assistant.default_context()).as_dict()
         return web.json_response({"messages": [reply], "state": "bot"}, status=200)
 
@@ -52,8 +53,7 @@ def create_app(config: Config | None = None) -> web.Application:
     content = Content(config.content_dir, config.retention_days, config.content_reload_seconds)
     rasa = RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout)
     app = web.Application(middlewares=[never_a_5xx], client_max_size=64 * 1024)
-    app["config"] = config
-    app["assistant"] = Assistant(
+    app[ASSISTANT] = Assistant(
         store, content, rasa, domain_intents(), config.default_lang, config.default_country
     )
     app.add_routes(api.routes)

@@ -3,6 +3,7 @@ import asyncio
 
 import pytest
 
+from chatbot.api import ASSISTANT
 from conftest import say, start_conversation
 
 
@@ -47,7 +48,7 @@ async def test_a_button_continues_the_conversation(client):
     buttons = reply["messages"][0]["buttons"]
     assert buttons
     chosen = await say(client, conversation, payload=buttons[0]["payload"])
-    content = client.server.app["assistant"].content
+    content = client.server.app[ASSISTANT].content
     assert chosen["messages"][0]["topic"] == content.topic_of(buttons[0]["payload"].lstrip("/"))
     assert chosen["lang"] == "en"
 

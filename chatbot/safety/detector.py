@@ -1,0 +1,371 @@
+"""The crisis and emergency detector: lexicon loading, message normalisation, matching."""
+from __future__ import annotations
+
+import array
+import bisect
+import functools
+import gzip
+import json
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .normalize import BOUNDARY, BOUNDARY_KEY, clean, damerau1, deletes, key, strip_accents, surface
+from .patterns import Compiled, LexiconError, PatternCompiler
+
+log = logging.getLogger(__name__)
+
+LEXICON_DIR = Path(__file__).parent / "lexicon"
+SECTIONS = ("crisis", "emergency", "not_crisis")
+OTHER_KEYS = {"words", "abbreviations", "typo_targets", "never_correct"}
+
+UNKNOWN = "_"  # a word no pattern names: can only fill a gap
+NUMBER = "0"  # a number no pattern names
+SINGLE_LETTER_WORDS = frozenset("i a y o e u q k x".split())
+# words too common to show that a run-together token hides a pattern ("iwanttodie")
+FUNCTION_WORDS = frozenset("""the and you for are was his her its our not but can all any she him
+    que por los las del una con para pero como mas muy sus mis tus les nos ese esa eso this that
+    with from have has had""".split())
+CHUNK = 4000  # tokens per Matcher call; long messages are matched in overlapping chunks
+OVERLAP = 40
+MAX_SEGMENT = 40
+TOKENIZER_VOCAB_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class Match:
+    section: str
+    pattern: str
+    origin: str
+    start: int
+    end: int
+    words: tuple[str, ...]
+    cancelled: bool = False
+
+
+class Detector:
+    def __init__(self, lexicon_dir: Path = LEXICON_DIR, dictionary: bool = True):
+        import spacy
+        from spacy.matcher import Matcher
+        from spacy.tokens import Doc
+
+        self._spacy = spacy
+        self._Doc = Doc
+        self.files = sorted(Path(lexicon_dir).glob("*.yml"))
+        if not self.files:
+            raise LexiconError(f"no lexicon files in {lexicon_dir}")
+        raw = {}
+        for path in self.files:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            if not isinstance(data, dict):
+                raise LexiconError(f"{path.name}: expected sections {SECTIONS}")
+            unknown = set(data) - set(SECTIONS) - OTHER_KEYS
+            if unknown:
+                raise LexiconError(f"{path.name}: unknown sections {sorted(unknown)}")
+            raw[path.name] = data
+
+        # abbreviations first: patterns and messages both go through them
+        self.abbreviations: dict[str, list[str]] = {}
+        for name, data in raw.items():
+            for short, long in (data.get("abbreviations") or {}).items():
+                s = surface(str(short))
+                expansion = surface(str(long)).split()
+                if not s or " " in s or not expansion:
+                    raise LexiconError(f"{name}: abbreviation '{short}: {long}' is not valid")
+                if s in self.abbreviations and self.abbreviations[s] != expansion:
+                    raise LexiconError(f"{name}: abbreviation '{short}' is defined twice differently")
+                self.abbreviations[s] = expansion
+
+        self.patterns: list[Compiled] = []
+        self.literal_words: set[str] = set()
+        self.target_words: set[str] = set()
+        self.never_correct: set[str] = set()
+        for name, data in raw.items():
+            compiler = PatternCompiler(data.get("words") or {}, self._pattern_words, name)
+            for section in SECTIONS:
+                entries = data.get(section) or []
+                if not isinstance(entries, list):
+                    raise LexiconError(f"{name}: '{section}' must be a list of patterns")
+                before = set(compiler.literal_words)
+                for i, entry in enumerate(entries):
+                    self.patterns.append(compiler.compile(section, entry, i))
+                if section != "not_crisis":
+                    self.target_words |= compiler.literal_words - before
+            self.literal_words |= compiler.literal_words
+            for w in data.get("typo_targets") or []:
+                self.target_words.add(surface(str(w)))
+                self.literal_words.add(surface(str(w)))
+            for w in data.get("never_correct") or []:
+                self.never_correct.add(surface(str(w)))
+
+        # keys that any pattern names; every other message word becomes UNKNOWN
+        self.pattern_keys: set[str] = set()
+        globs = []
+        for comp in self.patterns:
+            for seq in comp.sequences:
+                for tok in seq:
+                    if tok.atom[0] in ("lit", "not"):
+                        self.pattern_keys |= tok.atom[1]
+                    elif tok.atom[0] == "rx":
+                        globs.append(tok.atom[1])
+        self._glob_rx = re.compile("|".join(f"(?:{g})" for g in globs)) if globs else None
+
+        from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
+        from spacy.lang.es.stop_words import STOP_WORDS as ES_STOP
+
+        stop = {surface(w) for w in EN_STOP | ES_STOP}
+        abbr_words = {w for exp in self.abbreviations.values() for w in exp}
+        self.surface_vocab = (self.literal_words | stop | set(self.abbreviations) | abbr_words
+                              | self.never_correct)
+        self.surface_vocab.discard("")
+        self.key_vocab = {key(w) for w in self.surface_vocab}
+        self.segment_vocab = {w for w in self.surface_vocab if w.isalpha()}
+        self.max_piece = max((len(w) for w in self.segment_vocab), default=1)
+        self.anchors = {w for w in self.literal_words
+                        if len(w) >= 3 and w.isalpha() and w not in FUNCTION_WORDS}
+
+        # one-typo index of the words that matter
+        targets = {w for w in self.target_words if len(w) >= 5 and w.isalpha()}
+        self._fuzzy_surface: dict[str, set[str]] = {}
+        self._fuzzy_key: dict[str, set[str]] = {}
+        for t in targets:
+            for d in deletes(t):
+                self._fuzzy_surface.setdefault(d, set()).add(t)
+            kt = key(t)
+            if len(kt) >= 5:
+                for d in deletes(kt):
+                    self._fuzzy_key.setdefault(d, set()).add(kt)
+
+        self._dictionary = _load_dictionary() if dictionary else array.array("q")
+
+        self._tok_lock = threading.Lock()
+        self._tokenizer_nlp = spacy.blank("xx")
+        self._nlp = spacy.blank("xx")  # its vocabulary only ever holds pattern words
+        self.matcher = Matcher(self._nlp.vocab)
+        self._by_id: dict[int, Compiled] = {}
+        for i, comp in enumerate(self.patterns):
+            label = f"{comp.section}|{comp.origin}|{i}"
+            self.matcher.add(label, comp.matcher_patterns())
+            self._by_id[self._nlp.vocab.strings[label]] = comp
+        for w in (UNKNOWN, NUMBER, BOUNDARY_KEY):
+            self._nlp.vocab.strings.add(w)
+        self._canon = functools.lru_cache(maxsize=100_000)(self._canon_uncached)
+
+    # -- words ------------------------------------------------------------------------------
+    def _pattern_words(self, word: str) -> list[str]:
+        out = []
+        for w in surface(word).split():
+            for e in self.abbreviations.get(w, [w]):
+                out.append(key(e))
+        return out
+
+    def is_word(self, w: str) -> bool:
+        d = self._dictionary
+        if not d:
+            return False
+        h = _hash(w)
+        i = bisect.bisect_left(d, h)
+        return i < len(d) and d[i] == h
+
+    def _fuzzy(self, w: str) -> str | None:
+        best = None
+        for d in deletes(w):
+            for t in self._fuzzy_surface.get(d, ()):
+                if t[0] == w[0] and damerau1(w, t):
+                    cand = (abs(len(t) - len(w)), t)
+                    best = cand if best is None or cand < best else best
+        if best:
+            return key(best[1])
+        kw = key(w)
+        if len(kw) >= 5:
+            for d in deletes(kw):
+                for t in self._fuzzy_key.get(d, ()):
+                    if t[0] == kw[0] and damerau1(kw, t):
+                        cand = (abs(len(t) - len(kw)), t)
+                        best = cand if best is None or cand < best else best
+        return best[1] if best else None
+
+    def _segment(self, w: str) -> list[str] | None:
+        """Split a run-together word ("mequieromorir") into lexicon words, or None."""
+        n = len(w)
+        best: list[list[str] | None] = [None] * (n + 1)
+        best[0] = []
+        for i in range(n):
+            if best[i] is None:
+                continue
+            for j in range(i + 1, min(n, i + self.max_piece) + 1):
+                piece = w[i:j]
+                if piece not in self.segment_vocab:
+                    continue
+                if len(piece) == 1 and piece not in SINGLE_LETTER_WORDS:
+                    continue
+                cand = best[i] + [piece]
+                if best[j] is None or len(cand) < len(best[j]):
+                    best[j] = cand
+        pieces = best[n]
+        if not pieces or len(pieces) < 2 or not any(p in self.anchors for p in pieces):
+            return None
+        return pieces
+
+    def _canon_word(self, w: str) -> list[str]:
+        if w in self.surface_vocab:
+            return [key(w)]
+        k = key(w)
+        if k in self.key_vocab or not w.isalpha():
+            return [k]
+        if w in self.never_correct or self.is_word(w):
+            return [k]
+        if len(w) >= 5:
+            fixed = self._fuzzy(w)
+            if fixed:
+                return [fixed]
+        if 6 <= len(w) <= MAX_SEGMENT:
+            pieces = self._segment(w)
+            if pieces:
+                return [key(e) for p in pieces for e in self.abbreviations.get(p, [p])]
+        return [k]
+
+    def _canon_uncached(self, tok: str) -> tuple[str, ...]:
+        if "*" in tok:
+            tok = self._unstar(tok)
+        out: list[str] = []
+        for w in self.abbreviations.get(tok, [tok]):
+            out.extend(self._canon_word(w))
+        return tuple(out)
+
+    def _unstar(self, tok: str) -> str:
+        """'s*icide' -> 'suicide': try each vowel for a hidden letter."""
+        first = tok.index("*")
+        for v in "aeiou":
+            cand = (tok[:first] + v + tok[first + 1:]).replace("*", "")
+            if cand in self.surface_vocab or key(cand) in self.key_vocab:
+                return cand
+        return tok.replace("*", "")
+
+    # -- messages ---------------------------------------------------------------------------
+    def _tokenize(self, cleaned: str) -> list[str]:
+        nlp = self._tokenizer_nlp
+        if len(nlp.vocab.strings) > TOKENIZER_VOCAB_LIMIT:  # keep memory bounded
+            with self._tok_lock:
+                if self._tokenizer_nlp is nlp:
+                    self._tokenizer_nlp = self._spacy.blank("xx")
+                nlp = self._tokenizer_nlp
+        return [t.text for t in nlp.tokenizer(cleaned)]
+
+    def keys(self, text: str) -> list[str]:
+        """The message as the Matcher sees it (before unknown words are blanked)."""
+        cleaned = clean(text)
+        toks = _join_spelled_out(self._tokenize(cleaned), self)
+        out = [BOUNDARY_KEY]
+        for tok in toks:
+            if tok == BOUNDARY:
+                if out[-1] != BOUNDARY_KEY:
+                    out.append(BOUNDARY_KEY)
+                continue
+            out.extend(self._canon(tok))
+        if out[-1] != BOUNDARY_KEY:
+            out.append(BOUNDARY_KEY)
+        return out
+
+    def _blank(self, k: str) -> str:
+        if k in self.pattern_keys or k == BOUNDARY_KEY:
+            return k
+        if self._glob_rx is not None and self._glob_rx.match(k):
+            return k
+        return NUMBER if k.isdigit() else UNKNOWN
+
+    def matches(self, text: str) -> list[Match]:
+        keys = self.keys(text)
+        words = [self._blank(k) for k in keys]
+        found: dict[tuple, Match] = {}
+        step = CHUNK - OVERLAP
+        for offset in range(0, max(1, len(words) - OVERLAP), step):
+            chunk = words[offset:offset + CHUNK]
+            doc = self._Doc(self._nlp.vocab, words=chunk)
+            for match_id, start, end in self.matcher(doc):
+                comp = self._by_id[match_id]
+                s, e = start + offset, end + offset
+                found.setdefault((comp.section, id(comp), s, e),
+                                 Match(comp.section, comp.source, comp.origin, s, e,
+                                       tuple(keys[s:e])))
+        result = list(found.values())
+        negatives = [m for m in result if m.section == "not_crisis"]
+        out = []
+        for m in result:
+            if m.section != "not_crisis" and any(n.start < m.end and m.start < n.end for n in negatives):
+                m = Match(m.section, m.pattern, m.origin, m.start, m.end, m.words, cancelled=True)
+            out.append(m)
+        out.sort(key=lambda m: (m.start, m.end, m.section))
+        return out
+
+    def assess(self, text: str) -> str | None:
+        live = {m.section for m in self.matches(text) if not m.cancelled}
+        if "crisis" in live:
+            return "crisis"
+        if "emergency" in live:
+            return "emergency"
+        return None
+
+
+def _join_spelled_out(toks: list[str], det: Detector) -> list[str]:
+    """'s u i c i d e' -> 'suicide', 'k m s' -> 'kms'."""
+    out: list[str] = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        j = i
+        while j < n and len(toks[j]) == 1 and toks[j].isalpha() and toks[j] != BOUNDARY:
+            j += 1
+        if j - i >= 3:
+            joined = "".join(toks[i:j])
+            if j - i >= 4 or joined in det.surface_vocab or key(joined) in det.key_vocab:
+                out.append(joined)
+                i = j
+                continue
+        if j > i:
+            out.extend(toks[i:j])
+            i = j
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+def _hash(w: str) -> int:
+    # stable within the process, which is all the sorted array needs
+    return hash(w)
+
+
+def _load_dictionary() -> array.array:
+    """Known Spanish and English word forms (spacy-lookups-data), as sorted hashes.
+
+    A known word is never 'corrected' to a lexicon word nor split into pieces, so "loving"
+    stays "loving" although it is one letter from "living". Without the package the detector
+    still works, only with less protection against such corrections.
+    """
+    words: set[str] = set()
+    try:
+        import spacy_lookups_data
+
+        base = Path(spacy_lookups_data.__file__).parent / "data"
+        for name in ("es_lemma_lookup", "en_lemma_lookup"):
+            with gzip.open(base / f"{name}.json.gz", "rt", encoding="utf-8") as fh:
+                table = json.load(fh)
+            words.update(table.keys())
+            words.update(table.values())
+            del table
+        for name in ("en_lemma_index", "en_lemma_exc"):
+            with gzip.open(base / f"{name}.json.gz", "rt", encoding="utf-8") as fh:
+                table = json.load(fh)
+            for pos in table.values():
+                words.update(pos if isinstance(pos, list) else pos.keys())
+            del table
+    except Exception as exc:  # noqa: BLE001 - optional data
+        log.warning("crisis detector: no word list (%s); typo correction is less careful", exc)
+    hashes = array.array("q", sorted({_hash(strip_accents(w.lower())) for w in words
+                                      if w.isalpha()}))
+    return hashes
