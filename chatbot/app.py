@@ -1,6 +1,7 @@
 """The web service: builds the aiohttp application from the configuration."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ import yaml
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from . import api
+from . import api, safety
 from .api import ASSISTANT
 from .config import ROOT, Config
 from .content import Content
@@ -18,6 +19,8 @@ from .rasa_client import RasaClient
 from .storage import Store
 
 log = logging.getLogger(__name__)
+CONFIG = web.AppKey("config", Config)
+RETENTION_CHECK_SECONDS = 3600
 _ID_IN_PATH = re.compile(r"/conversations/[^/]+")
 
 
@@ -53,16 +56,41 @@ def create_app(config: Config | None = None) -> web.Application:
     content = Content(config.content_dir, config.retention_days, config.content_reload_seconds)
     rasa = RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout)
     app = web.Application(middlewares=[never_a_5xx], client_max_size=64 * 1024)
+    app[CONFIG] = config
     app[ASSISTANT] = Assistant(
         store, content, rasa, domain_intents(), config.default_lang, config.default_country
     )
     app.add_routes(api.routes)
+    app.cleanup_ctx.append(_background(store, config))
 
     async def close_rasa(_app):
         await rasa.close()
 
     app.on_cleanup.append(close_rasa)
     return app
+
+
+def _background(store: Store, config: Config):
+    """Loads the crisis lexicon before the first user needs it, and erases conversations
+    older than the retention period every hour."""
+
+    async def erase_expired_hourly():
+        while True:
+            try:
+                erased = await asyncio.to_thread(store.erase_older_than, config.retention_days)
+                if erased:
+                    log.info("retention: erased %d conversation(s)", erased)
+            except Exception:
+                log.exception("retention run failed; will retry")
+            await asyncio.sleep(RETENTION_CHECK_SECONDS)
+
+    async def context(_app):
+        await asyncio.to_thread(safety.warm_up)
+        task = asyncio.create_task(erase_expired_hourly())
+        yield
+        task.cancel()
+
+    return context
 
 
 def serve(config: Config) -> None:
