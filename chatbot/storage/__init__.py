@@ -8,9 +8,10 @@ import secrets
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import create_engine, delete, event, select, text
+from sqlalchemy import create_engine, delete, event, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from .models import Base, Conversation, Message, utcnow
 
@@ -22,13 +23,20 @@ def hash_public_id(public_id: str) -> str:
 
 
 def _engine(url: str):
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if url.startswith("sqlite"):
+        # SQLAlchemy 1.4 opens a new SQLite connection per session by default: keep a pool.
+        engine = create_engine(
+            url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False}
+        )
+    else:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection, _record):
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; only a power cut can lose the last turn
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
@@ -37,6 +45,9 @@ def _engine(url: str):
 
 
 class Store:
+    # What a turn may change on a conversation.
+    CONTEXT_COLUMNS = ("lang", "audience", "country", "state", "risk", "last_activity_at")
+
     def __init__(self, database_url: str, tracker_database_url: str):
         self.engine = _engine(database_url)
         self.tracker_engine = _engine(tracker_database_url)
@@ -72,9 +83,13 @@ class Store:
 
     def record_turn(self, conversation: Conversation, user_text: str, replies: list[dict]) -> None:
         """Saves the conversation's new context and the turn's messages in one transaction."""
+        conversation.last_activity_at = utcnow()
         with self.session() as session:
-            conversation.last_activity_at = utcnow()
-            session.merge(conversation)
+            session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation.id)
+                .values({column: getattr(conversation, column) for column in self.CONTEXT_COLUMNS})
+            )
             session.add(Message(conversation_id=conversation.id, sender="user", text=user_text))
             for reply in replies:
                 session.add(
