@@ -10,7 +10,7 @@ import yaml
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from . import api, safety
+from . import api, safety, site
 from .api import ASSISTANT
 from .config import ROOT, Config
 from .content import Content
@@ -55,12 +55,17 @@ def create_app(config: Config | None = None) -> web.Application:
     store.create_all()
     content = Content(config.content_dir, config.retention_days, config.content_reload_seconds)
     rasa = RasaClient(config.rasa_url, config.rasa_token, config.rasa_timeout)
-    app = web.Application(middlewares=[never_a_5xx], client_max_size=64 * 1024)
+    app = web.Application(
+        middlewares=[site.security_headers, never_a_5xx], client_max_size=64 * 1024
+    )
     app[CONFIG] = config
     app[ASSISTANT] = Assistant(
         store, content, rasa, domain_intents(), config.default_lang, config.default_country
     )
     app.add_routes(api.routes)
+    app.add_routes(site.routes)
+    app.router.add_static("/static", site.STATIC_DIR)
+    app.on_shutdown.append(site.end_streams)
     app.cleanup_ctx.append(_background(store, config))
 
     async def close_rasa(_app):

@@ -45,6 +45,11 @@ class Config:
     retention_days: int
     content_reload_seconds: float
     models_dir: Path = field(default=ROOT / "models")
+    # The website's quick exit goes here (location.replace); a page of ours by default, since
+    # our pages make no third-party request. An absolute https:// address also works.
+    exit_url: str = "/weather"
+    # How often a live chat checks the database for counsellor messages (server-sent events).
+    events_poll_seconds: float = 1.0
 
     @classmethod
     def from_env(cls) -> "Config":
@@ -67,6 +72,8 @@ class Config:
             default_country=_env("CHATBOT_DEFAULT_COUNTRY", "ES"),
             retention_days=int(_env("CHATBOT_RETENTION_DAYS", "30")),
             content_reload_seconds=float(_env("CHATBOT_CONTENT_RELOAD_SECONDS", "1")),
+            exit_url=_env("CHATBOT_EXIT_URL", "/weather"),
+            events_poll_seconds=float(_env("CHATBOT_EVENTS_POLL_SECONDS", "1")),
         )
 
     @property

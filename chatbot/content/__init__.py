@@ -1,4 +1,4 @@
 """Everything a user reads comes from `content/`, rendered here and only here."""
-from .engine import Content, ContentError, Context, Reply
+from .engine import Content, ContentError, Context, Page, Reply, Section
 
-__all__ = ["Content", "ContentError", "Context", "Reply"]
+__all__ = ["Content", "ContentError", "Context", "Page", "Reply", "Section"]
