@@ -1,8 +1,10 @@
 """The one configuration object, read from the environment with safe defaults."""
 from __future__ import annotations
 
+import base64
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +16,7 @@ def _env(name: str, default: str) -> str:
     return value or default
 
 
-def _secret(data_dir: Path, name: str) -> str:
+def _secret(data_dir: Path, name: str, generate=lambda: secrets.token_urlsafe(32)) -> str:
     """A random secret kept in the data folder, so restarts and sibling processes agree."""
     env_value = os.environ.get(f"CHATBOT_{name.upper()}", "").strip()
     if env_value:
@@ -22,9 +24,13 @@ def _secret(data_dir: Path, name: str) -> str:
     path = data_dir / f".{name}"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(32))
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # a sibling process made it first
+            time.sleep(0.05)
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(generate())
     return path.read_text().strip()
 
 
@@ -45,6 +51,19 @@ class Config:
     retention_days: int
     content_reload_seconds: float
     models_dir: Path = field(default=ROOT / "models")
+    # SMS (chatbot/sms). Without an account sid, auth token and a sender, SMS is off.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = field(default="", repr=False)
+    twilio_from_number: str = ""  # or a messaging service sid
+    twilio_messaging_service_sid: str = ""
+    public_base_url: str = ""  # what Twilio calls, e.g. https://ayuda.example.org; else from the request
+    sms_segment_budget: int = 3
+    sms_simulator: bool = False  # no Twilio: replies are recorded for `./run sms-sim`
+    sms_test_token: str = field(default="", repr=False)  # signs the simulator's requests
+    phone_hmac_key: str = field(default="", repr=False)
+    phone_encryption_key: str = field(default="", repr=False)  # Fernet key(s), comma-separated, the first encrypts
+    sms_number_ttl_hours: float = 72.0  # the encrypted number is cleared after this long quiet
+    sms_retry_backoff: float = 0.5
     # The website's quick exit goes here (location.replace); a page of ours by default, since
     # our pages make no third-party request. An absolute https:// address also works.
     exit_url: str = "/weather"
@@ -72,6 +91,20 @@ class Config:
             default_country=_env("CHATBOT_DEFAULT_COUNTRY", "ES"),
             retention_days=int(_env("CHATBOT_RETENTION_DAYS", "30")),
             content_reload_seconds=float(_env("CHATBOT_CONTENT_RELOAD_SECONDS", "1")),
+            twilio_account_sid=_env("CHATBOT_TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=_env("CHATBOT_TWILIO_AUTH_TOKEN", ""),
+            twilio_from_number=_env("CHATBOT_TWILIO_FROM_NUMBER", ""),
+            twilio_messaging_service_sid=_env("CHATBOT_TWILIO_MESSAGING_SERVICE_SID", ""),
+            public_base_url=_env("CHATBOT_PUBLIC_BASE_URL", "").rstrip("/"),
+            sms_segment_budget=int(_env("CHATBOT_SMS_SEGMENT_BUDGET", "3")),
+            sms_simulator=_env("CHATBOT_SMS_SIMULATOR", "0").lower() in ("1", "true", "yes"),
+            sms_test_token=_secret(data_dir, "sms_test_token"),
+            phone_hmac_key=_secret(data_dir, "phone_hmac_key"),
+            phone_encryption_key=_secret(
+                data_dir, "phone_encryption_key",
+                lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            ),
+            sms_number_ttl_hours=float(_env("CHATBOT_SMS_NUMBER_TTL_HOURS", "72")),
             exit_url=_env("CHATBOT_EXIT_URL", "/weather"),
             events_poll_seconds=float(_env("CHATBOT_EVENTS_POLL_SECONDS", "1")),
         )

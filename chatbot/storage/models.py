@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -44,3 +44,50 @@ class Message(Base):
     text = Column(Text, nullable=False)
     topic = Column(String(32))
     created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+# -- SMS (chatbot/sms). The phone number is never here in clear: rows are found by an HMAC of it.
+# Each row goes with its conversation (ON DELETE CASCADE), so Store.erase() removes it too.
+
+
+class SmsContact(Base):
+    __tablename__ = "sms_contacts"
+
+    phone_hmac = Column(String(64), primary_key=True)
+    conversation_id = Column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    phone_encrypted = Column(Text)  # Fernet token; cleared on opt-out and after a quiet period
+    opted_out = Column(Boolean, nullable=False, default=False)
+    last_menu = Column(String(255))  # answer names of the last numbered menu, space-separated
+    last_inbound_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class SmsInbound(Base):
+    """Every MessageSid processed once (Twilio retries webhooks): the primary key is the guard."""
+
+    __tablename__ = "sms_inbound"
+
+    message_sid = Column(String(64), primary_key=True)
+    conversation_id = Column(
+        String(32), ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class SmsOutbound(Base):
+    """Replies sent, with Twilio's delivery status (failed and undelivered ones are the point)."""
+
+    __tablename__ = "sms_outbound"
+
+    id = Column(Integer, primary_key=True)
+    message_sid = Column(String(64), unique=True)
+    conversation_id = Column(
+        String(32), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    status = Column(String(16), nullable=False)
+    error_code = Column(String(16))
+    segments = Column(Integer)
+    encoding = Column(String(8))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow)
