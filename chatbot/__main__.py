@@ -18,6 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train", help="train the model if the training data changed")
     sub.add_parser("check", help="check every content file renders")
     sub.add_parser("purge", help="erase conversations older than the retention period")
+    sub.add_parser("sms-sim", help="text a running instance (CHATBOT_SMS_SIMULATOR=1) by SMS, simulated",
+                   add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "sms-sim":
+        from .sms.simulator import main as simulate
+
+        return simulate(rest)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     config = Config.from_env()
@@ -26,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     if command == "check":
         from .content import Content
 
-        problems = Content(config.content_dir, config.retention_days).check()
+        from .sms.render import check_budget
+
+        content = Content(config.content_dir, config.retention_days)
+        problems = content.check()
+        problems += [] if problems else check_budget(content, config.sms_segment_budget)
         for problem in problems:
             print(f"- {problem}")
         print("content OK" if not problems else f"{len(problems)} problem(s) in content/")

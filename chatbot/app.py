@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from . import api, safety, site
+from . import sms
 from .api import ASSISTANT
 from .config import ROOT, Config
 from .content import Content
@@ -49,7 +50,8 @@ def domain_intents(domain_path: Path = ROOT / "domain.yml") -> set[str]:
     return set(yaml.safe_load(domain_path.read_text(encoding="utf-8"))["intents"])
 
 
-def create_app(config: Config | None = None) -> web.Application:
+def create_app(config: Config | None = None, twilio_http_client=None) -> web.Application:
+    """`twilio_http_client` replaces the HTTP layer of the Twilio client (tests)."""
     config = config or Config.from_env()
     store = Store(config.database_url, config.tracker_database_url)
     store.create_all()
@@ -63,6 +65,9 @@ def create_app(config: Config | None = None) -> web.Application:
         store, content, rasa, domain_intents(), config.default_lang, config.default_country
     )
     app.add_routes(api.routes)
+    app[sms.SMS] = sms.SmsService(app[ASSISTANT], config, twilio_http_client)
+    app.add_routes(sms.routes)
+    app.cleanup_ctx.append(sms.background)
     app.add_routes(site.routes)
     app.router.add_static("/static", site.STATIC_DIR)
     app.on_shutdown.append(site.end_streams)
