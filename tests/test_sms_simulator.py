@@ -33,7 +33,7 @@ async def test_the_simulator_texts_the_real_webhook_and_prints_the_replies(rasa_
     printed = out.getvalue()
     assert "> hola" in printed and "Responde 1, 2 o 3" in printed
     assert "segment(s), GSM-7]" in printed
-    assert "deleted at Twilio, unopened: ME" in printed
+    assert "picture deleted at Twilio, unopened: ME" in printed
     assert "escribe ALTA" in printed
     assert printed.rstrip().endswith("(no reply)")  # opted out
     assert any("SMS: simulator" in r.getMessage() for r in caplog.records)

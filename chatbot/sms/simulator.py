@@ -82,7 +82,9 @@ class SimulatorError(Exception):
 
 def show(answer: dict, out=sys.stdout) -> None:
     for deleted in answer.get("deleted_at_twilio", []):
-        print(f"  (deleted at Twilio, unopened: {deleted})", file=out)
+        sid = deleted.removesuffix(".json")
+        what = "picture deleted at Twilio, unopened" if sid.startswith("ME") else "message deleted from Twilio's logs"
+        print(f"  ({what}: {sid})", file=out)
     if not answer.get("replies"):
         print("  (no reply)", file=out)
     for reply in answer.get("replies", []):
