@@ -263,6 +263,10 @@ class Content:
     def names(self) -> list[str]:
         return sorted(self._fresh().topics)
 
+    def button_title(self, name: str, lang: str) -> str:
+        """The label of the button that asks for this answer."""
+        return self._fresh().topics[name]["button"][lang if lang in LANGS else LANGS[0]]
+
     def topic_of(self, name: str) -> str:
         return self._fresh().topics[name]["topic"]
 

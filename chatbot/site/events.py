@@ -20,6 +20,7 @@ from ..api import ASSISTANT
 from ..content import Context
 from ..storage import Conversation, Message, Store
 from . import headers, views
+from .text import shown
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -121,7 +122,11 @@ async def transcript(request: web.Request) -> web.Response:
         ctx = Context(**assistant.metadata(conversation))
         buttons = assistant.content.render(messages[-1].topic, ctx).buttons
     return web.json_response({
-        "messages": [{"id": m.id, "sender": m.sender, "text": m.text, "topic": m.topic} for m in messages],
+        "messages": [
+            {"id": m.id, "sender": m.sender, "topic": m.topic,
+             "text": shown(assistant.content, m.sender, m.text, conversation.lang)}
+            for m in messages
+        ],
         "buttons": buttons,
         "lang": conversation.lang,
     })

@@ -12,6 +12,7 @@ from ..content import Context
 from ..conversation import InvalidPayload
 from ..storage import Message
 from . import views
+from .text import shown
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -20,8 +21,8 @@ SENDERS = {"user": "you", "bot": "bot"}  # anyone else (a counsellor) is shown a
 
 
 def message_view(sender: str, text: str, t: dict) -> dict:
-    kind = sender if sender in SENDERS else "counsellor"
-    return {"sender": kind, "label": t[SENDERS.get(sender, "counsellor")], "text": text}
+    kind = SENDERS.get(sender, "counsellor")
+    return {"sender": kind, "label": t[kind], "text": text}
 
 
 def chat_view(request: web.Request, lang: str, *, public_id: str = "",
@@ -33,7 +34,7 @@ def chat_view(request: web.Request, lang: str, *, public_id: str = "",
     ctx = views.context(request, lang)
     t = content.ui(lang, ctx)
     greeting = content.render("welcome", ctx)
-    messages = [message_view(m.sender, m.text, t) for m in transcript or []]
+    messages = [message_view(m.sender, shown(content, m.sender, m.text, lang), t) for m in transcript or []]
     return {
         "action": views.href(lang, "chat"),
         "id": public_id,
@@ -69,7 +70,23 @@ async def en_without_slash(request: web.Request) -> web.Response:
 
 async def chat(request: web.Request, lang: str) -> web.Response:
     """The chat without JavaScript: every message is a form post; the conversation id travels in
-    a hidden field (no cookie), and the page comes back with the whole conversation."""
+    a hidden field (no cookie), and the page comes back with the whole conversation. If anything
+    fails (the database, say), the page still comes back, with the helplines."""
+    try:
+        return await _chat(request, lang)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("the chat without JavaScript failed; answering with the helplines")
+        content = request.app[ASSISTANT].content
+        ctx = views.context(request, lang)
+        view = chat_view(request, lang, notice=content.ui(lang, ctx)["send_failed"], choices=[])
+        view["messages"] = [message_view("bot", content.render("unavailable", ctx).text,
+                                         content.ui(lang, ctx))]
+        return home(request, lang, view)
+
+
+async def _chat(request: web.Request, lang: str) -> web.Response:
     assistant = request.app[ASSISTANT]
     store = assistant.store
     t = assistant.content.ui(lang, views.context(request, lang))

@@ -55,3 +55,15 @@ def blocks(text: str) -> list[Block]:
             result.append(current)
         current.lines.append(segments(body))
     return result
+
+
+_PAYLOAD = re.compile(r"^/([a-z_]{1,40})$")
+
+
+def shown(content, sender: str, text: str, lang: str) -> str:
+    """What a stored message looks like on screen: a button press is stored as its payload
+    (`/preserve_evidence`) and shown as the button's title ("Keep evidence")."""
+    match = _PAYLOAD.match(text) if sender == "user" else None
+    if match and match.group(1) in content.names:
+        return content.button_title(match.group(1), lang)
+    return text

@@ -157,6 +157,7 @@ async def test_the_chat_works_as_plain_html_forms(client):
     dont_pay = content.render("dont_pay", Context(lang="en")).text.splitlines()[0]
     assert esc(dont_pay) in html
     assert "they want money or they post a fake nude of me" in html
+    assert html.count('class="msg msg-you"') == 1 and html.count('class="msg msg-bot"') >= 2
     assert 'name="payload" value="/preserve_evidence"' in html
     # a button
     html = await (await client.post("/en/chat", data={"id": public_id, "payload": "/preserve_evidence"})).text()
@@ -306,3 +307,18 @@ async def test_a_staff_edit_of_a_page_goes_live(rasa_config, tmp_path):
         site.write_text(site.read_text().replace("en: Quick exit", "en: Leave now"))
         await asyncio.sleep(0.01)
         assert "Leave now" in await (await client.get("/en/")).text()
+
+
+async def test_the_no_js_chat_degrades_to_helplines_when_the_database_fails(client, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("database is down"))
+
+    monkeypatch.setattr(store_of(client), "find", broken)
+    response = await client.post("/en/chat", data={"id": "whatever", "text": "help"})
+    assert response.status == 200 and response.content_type == "text/html"
+    html = await response.text()
+    unavailable = content_of(client).render("unavailable", Context(lang="en")).text.splitlines()[0]
+    assert esc(unavailable) in html
+    assert "112" in html
