@@ -9,6 +9,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .. import safety
 from ..api import MAX_TEXT
 from ..config import Config
@@ -105,7 +107,12 @@ class SmsService:
 
     async def receive(self, inbound: Inbound, callback_base: str) -> None:
         """Everything for one inbound message; replies leave through the outbox."""
-        if not self.db.claim(inbound.message_sid):
+        try:
+            first = self.db.claim(inbound.message_sid)
+        except SQLAlchemyError:  # no database: a possible duplicate beats silence
+            log.exception("sms: cannot record the MessageSid; answering anyway")
+            first = True
+        if not first:
             log.info("sms: MessageSid seen before (a Twilio retry): ignored")
             return
         for media_sid in inbound.media:  # never downloaded: deleted at Twilio, unopened
@@ -259,6 +266,12 @@ class SmsService:
         self.db.record_status(sid, state, code)
         if state in FAILED:
             log.warning("sms: delivery %s for %s (Twilio error %s)", state, sid, code)
+
+    def masked_number(self, conversation_id: str) -> str | None:
+        """For the counsellor console: '+34 ••• ••• •78', or None when the number is not kept."""
+        sealed = self.db.sealed_number(conversation_id)
+        number = sealed and self.vault.open(sealed)
+        return privacy.mask(number) if number else None
 
     def take_recorded(self, to: str) -> dict:
         """Simulator only: what would have been sent to `to`, with its cost."""

@@ -88,6 +88,12 @@ class SmsStore:
         with self.store.session() as session:
             session.execute(update(SmsContact).where(SmsContact.phone_hmac == phone_hmac).values(**values))
 
+    def sealed_number(self, conversation_id: str) -> str | None:
+        with self.store.session() as session:
+            return session.scalars(
+                select(SmsContact.phone_encrypted).where(SmsContact.conversation_id == conversation_id)
+            ).first()
+
     def twilio_sids(self, conversation_id: str) -> list[str]:
         with self.store.session() as session:
             inbound = session.scalars(
