@@ -60,7 +60,10 @@ class Detector:
             raise LexiconError(f"no lexicon files in {lexicon_dir}")
         raw = {}
         for path in self.files:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            text = path.read_text(encoding="utf-8")
+            _check_comments(text, path.name)
+            # BaseLoader keeps every value as text: "no", "on" and "988" are words, not booleans or numbers
+            data = yaml.load(text, Loader=yaml.BaseLoader) or {}
             if not isinstance(data, dict):
                 raise LexiconError(f"{path.name}: expected sections {SECTIONS}")
             unknown = set(data) - set(SECTIONS) - OTHER_KEYS
@@ -112,7 +115,8 @@ class Detector:
                         self.pattern_keys |= tok.atom[1]
                     elif tok.atom[0] == "rx":
                         globs.append(tok.atom[1])
-        self._glob_rx = re.compile("|".join(f"(?:{g})" for g in globs)) if globs else None
+        self._globs = {g: re.compile(g) for g in dict.fromkeys(globs)}
+        self._glob_hits = functools.lru_cache(maxsize=50_000)(self._glob_hits_uncached)
 
         from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
         from spacy.lang.es.stop_words import STOP_WORDS as ES_STOP
@@ -123,36 +127,65 @@ class Detector:
                               | self.never_correct)
         self.surface_vocab.discard("")
         self.key_vocab = {key(w) for w in self.surface_vocab}
+        # "waanna" reads as the key of "wanna", so it gets the same expansion
+        self._abbr_by_key: dict[str, list[str]] = {}
+        for short in sorted(self.abbreviations):
+            self._abbr_by_key.setdefault(key(short), [key(e) for e in self.abbreviations[short]])
         self.segment_vocab = {w for w in self.surface_vocab if w.isalpha()}
         self.max_piece = max((len(w) for w in self.segment_vocab), default=1)
         self.anchors = {w for w in self.literal_words
                         if len(w) >= 3 and w.isalpha() and w not in FUNCTION_WORDS}
 
-        # one-typo index of the words that matter
-        targets = {w for w in self.target_words if len(w) >= 5 and w.isalpha()}
+        # one-typo index of the words that matter: crisis and emergency words first, then
+        # the words of idioms and abbreviations
+        rank = {}
+        for w in self.literal_words | set(self.abbreviations):
+            if len(w) >= 5 and w.isalpha():
+                rank[w] = 1
+        for w in self.target_words:
+            if len(w) >= 5 and w.isalpha():
+                rank[w] = 0
+        self._target_rank = rank
         self._fuzzy_surface: dict[str, set[str]] = {}
         self._fuzzy_key: dict[str, set[str]] = {}
-        for t in targets:
+        self._key_to_surface: dict[str, str] = {}
+        for t in sorted(rank, key=lambda w: (rank[w], w)):
             for d in deletes(t):
                 self._fuzzy_surface.setdefault(d, set()).add(t)
             kt = key(t)
-            if len(kt) >= 5:
+            self._key_to_surface.setdefault(kt, t)
+            if len(kt) >= 4:
                 for d in deletes(kt):
                     self._fuzzy_key.setdefault(d, set()).add(kt)
 
         self._dictionary = _load_dictionary() if dictionary else array.array("q")
 
         self._tok_lock = threading.Lock()
-        self._tokenizer_nlp = spacy.blank("xx")
+        self._tokenizer_nlp = _tokenizer_nlp(spacy)
         self._nlp = spacy.blank("xx")  # its vocabulary only ever holds pattern words
-        self.matcher = Matcher(self._nlp.vocab)
+        for w in (UNKNOWN, NUMBER, BOUNDARY_KEY):
+            self._nlp.vocab.strings.add(w)
+        # Matchers are split by "anchor": the least common word a pattern cannot do without.
+        # A message only runs the matchers of the words it contains, and the not_crisis ones
+        # only when something matched. Patterns made only of * endings go to the matchers
+        # run when a message word fits a * ending. This keeps a message well under 1 ms.
+        stop_keys = {key(w) for w in stop} | {BOUNDARY_KEY}
+        buckets: dict[tuple[bool, str], dict[str, list[list[dict]]]] = {}
         self._by_id: dict[int, Compiled] = {}
         for i, comp in enumerate(self.patterns):
             label = f"{comp.section}|{comp.origin}|{i}"
-            self.matcher.add(label, comp.matcher_patterns())
-            self._by_id[self._nlp.vocab.strings[label]] = comp
-        for w in (UNKNOWN, NUMBER, BOUNDARY_KEY):
-            self._nlp.vocab.strings.add(w)
+            self._by_id[self._nlp.vocab.strings.add(label)] = comp
+            negative = comp.section == "not_crisis"
+            for seq in comp.sequences:
+                pattern = [t.to_matcher() for t in seq]
+                for a in _anchor(seq, stop_keys):
+                    buckets.setdefault((negative, a), {}).setdefault(label, []).append(pattern)
+        self._matchers: dict[tuple[bool, str], Matcher] = {}
+        for bucket, grouped in buckets.items():
+            m = Matcher(self._nlp.vocab, validate=False)  # patterns.py built them
+            for label, pats in grouped.items():
+                m.add(label, pats)
+            self._matchers[bucket] = m
         self._canon = functools.lru_cache(maxsize=100_000)(self._canon_uncached)
 
     # -- words ------------------------------------------------------------------------------
@@ -172,22 +205,28 @@ class Detector:
         return i < len(d) and d[i] == h
 
     def _fuzzy(self, w: str) -> str | None:
+        """The lexicon word one typo away from w (as written in the lexicon), or None.
+
+        Likeliest first: a cut-off ending ("matarm" -> "matarme"), a dropped letter ("quiro"
+        -> "quiero"), two letters swapped, a wrong letter, an extra letter; crisis and
+        emergency words before idiom words. Four-letter words only gain a letter ("mtar")."""
         best = None
-        for d in deletes(w):
+        for d in deletes(w) if len(w) >= 5 else {w}:
             for t in self._fuzzy_surface.get(d, ()):
                 if t[0] == w[0] and damerau1(w, t):
-                    cand = (abs(len(t) - len(w)), t)
+                    cand = (_typo_kind(w, t), self._target_rank.get(t, 1), t)
                     best = cand if best is None or cand < best else best
         if best:
-            return key(best[1])
+            return best[2]
         kw = key(w)
-        if len(kw) >= 5:
-            for d in deletes(kw):
+        if len(kw) >= 4:
+            for d in deletes(kw) if len(kw) >= 5 else {kw}:
                 for t in self._fuzzy_key.get(d, ()):
                     if t[0] == kw[0] and damerau1(kw, t):
-                        cand = (abs(len(t) - len(kw)), t)
+                        surface_t = self._key_to_surface[t]
+                        cand = (_typo_kind(kw, t), self._target_rank.get(surface_t, 1), surface_t)
                         best = cand if best is None or cand < best else best
-        return best[1] if best else None
+        return best[2] if best else None
 
     def _segment(self, w: str) -> list[str] | None:
         """Split a run-together word ("mequieromorir") into lexicon words, or None."""
@@ -215,14 +254,16 @@ class Detector:
         if w in self.surface_vocab:
             return [key(w)]
         k = key(w)
+        if k in self._abbr_by_key:
+            return list(self._abbr_by_key[k])
         if k in self.key_vocab or not w.isalpha():
             return [k]
         if w in self.never_correct or self.is_word(w):
             return [k]
-        if len(w) >= 5:
+        if len(w) >= 4:
             fixed = self._fuzzy(w)
             if fixed:
-                return [fixed]
+                return [key(e) for e in self.abbreviations.get(fixed, [fixed])]
         if 6 <= len(w) <= MAX_SEGMENT:
             pieces = self._segment(w)
             if pieces:
@@ -252,7 +293,7 @@ class Detector:
         if len(nlp.vocab.strings) > TOKENIZER_VOCAB_LIMIT:  # keep memory bounded
             with self._tok_lock:
                 if self._tokenizer_nlp is nlp:
-                    self._tokenizer_nlp = self._spacy.blank("xx")
+                    self._tokenizer_nlp = _tokenizer_nlp(self._spacy)
                 nlp = self._tokenizer_nlp
         return [t.text for t in nlp.tokenizer(cleaned)]
 
@@ -271,12 +312,22 @@ class Detector:
             out.append(BOUNDARY_KEY)
         return out
 
+    def _glob_hits_uncached(self, k: str) -> tuple[str, ...]:
+        return tuple(g for g, rx in self._globs.items() if rx.match(k))
+
     def _blank(self, k: str) -> str:
-        if k in self.pattern_keys or k == BOUNDARY_KEY:
-            return k
-        if self._glob_rx is not None and self._glob_rx.match(k):
+        if k in self.pattern_keys or k == BOUNDARY_KEY or self._glob_hits(k):
             return k
         return NUMBER if k.isdigit() else UNKNOWN
+
+    def _run(self, doc, words: list[str], negative: bool):
+        present = set(words)
+        for w in list(present):
+            present.update(self._glob_hits(w))
+        for k in present:
+            matcher = self._matchers.get((negative, k))
+            if matcher is not None:
+                yield from matcher(doc)
 
     def matches(self, text: str) -> list[Match]:
         keys = self.keys(text)
@@ -286,10 +337,13 @@ class Detector:
         for offset in range(0, max(1, len(words) - OVERLAP), step):
             chunk = words[offset:offset + CHUNK]
             doc = self._Doc(self._nlp.vocab, words=chunk)
-            for match_id, start, end in self.matcher(doc):
+            hits = list(self._run(doc, chunk, negative=False))
+            if hits:
+                hits += list(self._run(doc, chunk, negative=True))
+            for match_id, start, end in hits:
                 comp = self._by_id[match_id]
                 s, e = start + offset, end + offset
-                found.setdefault((comp.section, id(comp), s, e),
+                found.setdefault((id(comp), s, e),
                                  Match(comp.section, comp.source, comp.origin, s, e,
                                        tuple(keys[s:e])))
         result = list(found.values())
@@ -309,6 +363,71 @@ class Detector:
         if "emergency" in live:
             return "emergency"
         return None
+
+
+_UNQUOTED_HASH = re.compile(r"""^\s*-\s+[^'"\s#].*\s#""")
+
+
+def _check_comments(text: str, name: str) -> None:
+    """A ' #' in an unquoted pattern starts a YAML comment and silently cuts the pattern."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if _UNQUOTED_HASH.match(line):
+            raise LexiconError(
+                f"{name} line {number}: '#' after a space starts a YAML comment and cuts this "
+                f"pattern short; put the pattern in quotes, or the comment on its own line")
+
+
+def _typo_kind(typed: str, target: str) -> int:
+    """0 cut-off ending, 1 dropped letter, 2 swapped letters, 3 wrong letter, 4 extra letter."""
+    if target.startswith(typed):
+        return 0
+    if len(target) == len(typed) + 1:
+        return 1
+    if len(target) == len(typed):
+        diff = [i for i, (a, b) in enumerate(zip(typed, target)) if a != b]
+        return 2 if len(diff) == 2 and diff[1] == diff[0] + 1 else 3
+    return 4
+
+
+def _tokenizer_nlp(spacy):
+    """spaCy's multi-language tokenizer. Only token texts are used, so the lexical attributes
+    spaCy would compute for every new word (half the cost of a new word) are switched off."""
+    nlp = spacy.blank("xx")
+    nlp.vocab.lex_attr_getters = {}
+    return nlp
+
+
+_SCORE_CACHE: dict[frozenset, tuple[int, int]] = {}
+
+
+def _lit_score(words: frozenset, stop_keys: set[str]) -> tuple[int, int]:
+    score = _SCORE_CACHE.get(words)
+    if score is None:
+        # common words make poor anchors; among the others, longer words are rarer
+        score = (sum(100 if w in stop_keys or len(w) < 3 else 1 for w in words),
+                 -min(len(w) for w in words))
+        _SCORE_CACHE[words] = score
+    return score
+
+
+def _anchor(seq, stop_keys: set[str]) -> list[str]:
+    """The words of the least common required token of a pattern: its anchors.
+
+    A pattern needing no particular word but a * ending ("suicid*") is anchored on that
+    ending's regular expression, which is run on each new message word once.
+    """
+    best, best_score = [], None
+    for tok in seq:
+        if tok.optional or tok.atom[0] not in ("lit", "rx"):
+            continue
+        if tok.atom[0] == "rx":
+            words, score = [tok.atom[1]], (50, 0)
+        else:
+            words = tok.atom[1]
+            score = _lit_score(words, stop_keys)
+        if best_score is None or score < best_score:
+            best, best_score = words, score
+    return sorted(best)
 
 
 def _join_spelled_out(toks: list[str], det: Detector) -> list[str]:
@@ -366,6 +485,7 @@ def _load_dictionary() -> array.array:
             del table
     except Exception as exc:  # noqa: BLE001 - optional data
         log.warning("crisis detector: no word list (%s); typo correction is less careful", exc)
-    hashes = array.array("q", sorted({_hash(strip_accents(w.lower())) for w in words
-                                      if w.isalpha()}))
-    return hashes
+    # one pass over one big string is much faster than a loop over half a million words
+    folded = strip_accents("\n".join(words).lower()).split("\n")
+    hashes = set(map(_hash, filter(str.isalpha, folded)))
+    return array.array("q", sorted(hashes))

@@ -38,13 +38,56 @@ _UNIT = re.compile(r"^\d+(?:st|nd|rd|th|am|pm|h|hs|hr|hrs|min|mins|k|km|kms|m|mm
                    r"x|s|yo|y|o|a|er|do|da|ro|ra|to|ta|mo|ma|vo|va|no|na|e|eur|euros|k)$")
 _HAS_ALPHA = re.compile(r"[a-z]")
 _LEET_CHARS = re.compile(r"[0-9@$]")
+_LEET_ANY = re.compile(r"[@$]|[a-z][0-9]|[0-9][a-z]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _accent_table() -> dict[int, str]:
+    table = {}
+    for cp in range(0xC0, 0x250):
+        c = chr(cp)
+        base = "".join(x for x in unicodedata.normalize("NFD", c) if not unicodedata.combining(x))
+        if base != c and base.isascii():
+            table[cp] = base
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def strip_accents(text: str) -> str:
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = text.translate(_ACCENTS)
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFD", text))
+
+
+_CONTRACTIONS = [
+    (re.compile(r"\bcan['’]t\b", re.I), "can not"),
+    (re.compile(r"\bwon['’]t\b", re.I), "will not"),
+    (re.compile(r"\bain['’]t\b", re.I), "am not"),
+    (re.compile(r"\bshan['’]t\b", re.I), "shall not"),
+    (re.compile(r"n['’]t\b", re.I), " not"),
+    (re.compile(r"['’]ll\b", re.I), " will"),
+    (re.compile(r"['’]re\b", re.I), " are"),
+    (re.compile(r"['’]ve\b", re.I), " have"),
+    (re.compile(r"\b(i)['’]m\b", re.I), r"\1 am"),
+    (re.compile(r"['’]d\b", re.I), " would"),
+]
+
+
+def _expand_contractions(text: str) -> str:
+    """English contractions written with an apostrophe: "he'll" -> "he will" (without the
+    apostrophe it would read "hell"). Apostrophes left over are dropped later ("he's" -> "hes",
+    which the abbreviations turn into "he is")."""
+    for rx, repl in _CONTRACTIONS:
+        text = rx.sub(repl, text)
+    return text
 
 
 def _clean_char(c: str) -> str:
@@ -60,7 +103,7 @@ def _unleet(word: str) -> str:
     word = word.lstrip("@")  # a leading @ is a mention
     if _LEET_CHARS.search(word) and _HAS_ALPHA.search(word) and not _UNIT.match(word):
         word = word.translate(_LEET_TABLE)
-    return word
+    return word.replace("@", "").replace("$", "")
 
 
 def clean(text: str) -> str:
@@ -68,25 +111,26 @@ def clean(text: str) -> str:
 
     Keeps '*' inside words (a hidden letter, as in "s*icide") for the detector to resolve.
     """
+    if "'" in text or "’" in text:
+        text = _expand_contractions(text)
     text = text.translate(_APOSTROPHES)
-    text = unicodedata.normalize("NFKC", text)
-    if not text.isascii() or any(c < " " or c == "\x7f" for c in text):
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if not text.isascii() or _CONTROL.search(text):
         text = "".join(_clean_char(c) for c in text)
     text = strip_accents(text.casefold())
     text = _BANG_IN_WORD.sub("i", text)
-    text = _ELLIPSIS.sub(" ", text)
+    if ".." in text:
+        text = _ELLIPSIS.sub(" ", text)
     text = _LETTER_DOTS.sub(r"\1", text)
     text = _BREAKS.sub(f" {BOUNDARY} ", text)
     text = _NOT_WORD.sub(" ", text)
-    words = []
-    for word in text.split():
-        if word != BOUNDARY:
-            word = _unleet(word).replace("@", "").replace("$", "").strip("*")
-            word = _REPEATS_3.sub(r"\1", word)
-            if not word:
-                continue
-        words.append(word)
-    return " ".join(words)
+    if _LEET_ANY.search(text):
+        text = " ".join(_unleet(w) if _LEET_ANY.search(w) else w for w in text.split())
+    text = _REPEATS_3.sub(r"\1", text)
+    if "*" in text:
+        text = " ".join(w.strip("*") for w in text.split())
+    return " ".join(text.split())
 
 
 def surface(word: str) -> str:

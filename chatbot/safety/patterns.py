@@ -75,7 +75,7 @@ class Compiled:
         return [[t.to_matcher() for t in seq] for seq in self.sequences]
 
 
-_GLOB_BAD_END = re.compile(r"(c|q|qu|g|[aeiou]y)$")
+_GLOB_BAD_END = re.compile(r"(c|q|qu|[aeiou]y)$")
 
 
 class PatternCompiler:
@@ -149,7 +149,8 @@ class PatternCompiler:
             raise LexiconError(f"{where}: @{name} refers to itself")
         self._resolving.add(name)
         raw = self.raw_sets[name]
-        phrases = [raw] if isinstance(raw, str) else list(raw or [])
+        # a group is a list of phrases, or one line of phrases separated by |
+        phrases = _split(raw, "|") if isinstance(raw, str) else list(raw or [])
         options: list[Option] = []
         for phrase in phrases:
             if not isinstance(phrase, str):
@@ -170,11 +171,11 @@ class PatternCompiler:
             return [tuple(Token(("any",), optional=True) for _ in range(3))], False
         if el == "#":
             return [(Token(("num",)),)], False
-        if el == ".":
-            return [(Token(("lit", frozenset([BOUNDARY_KEY]))),)], False
         optional = el.endswith("?") and len(el) > 1
         if optional:
             el = el[:-1]
+        if el == ".":
+            return [(Token(("lit", frozenset([BOUNDARY_KEY]))),)], optional
         if el.startswith("(") and el.endswith(")"):
             options: list[Option] = []
             for alt in _split(el[1:-1], "|"):
@@ -223,9 +224,16 @@ class PatternCompiler:
 
     def compile(self, section: str, pattern: str, index: int) -> Compiled:
         where = f"{self.origin} {section} #{index + 1} '{pattern}'"
+        if isinstance(pattern, int) and not isinstance(pattern, bool):
+            pattern = str(pattern)  # YAML reads 988 as a number
         if not isinstance(pattern, str) or not pattern.strip():
             raise LexiconError(f"{where}: a pattern must be non-empty text")
-        seqs = self._sequences(pattern.strip(), where)
+        try:
+            seqs = self._sequences(pattern.strip(), where)
+        except LexiconError as exc:
+            if where in str(exc) or str(exc).startswith("words:"):
+                raise
+            raise LexiconError(f"{where}: {exc}") from None
         seqs = [s for s in seqs if any(not t.optional for t in s)]
         if not seqs:
             raise LexiconError(f"{where}: every part is optional, so it would match anything")

@@ -1,0 +1,795 @@
+"""Crisis and emergency detector (chatbot/safety): development set and robustness.
+
+The held-out evaluation set lives elsewhere; these cases are the development set. Each list is
+a set of realistic messages, written before tuning the lexicon: crisis (suicide, self-harm,
+wanting to die or disappear, indirect forms, slang, typos), emergency (immediate physical
+danger) and hard negatives (blackmail stories without crisis, idioms, "kill" and "die" in
+other senses, shame without suicidality).
+"""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+
+import pytest
+
+import chatbot.safety as safety
+from chatbot.safety import assess, explain
+
+# --------------------------------------------------------------------------------------------
+# English
+# --------------------------------------------------------------------------------------------
+EN_CRISIS = [
+    "i want to die",
+    "I just want to die honestly",
+    "i can't do this anymore",
+    "I cant do this any more",
+    "i want to disappear",
+    "everyone would be better off without me",
+    "they'd be better off without me",
+    "kms",
+    "im gonna kms fr",
+    "lowkey want to kms",
+    "kinda wanna die ngl",
+    "i want to unalive myself",
+    "i keep thinking about unaliving",
+    "i want to end it all",
+    "I'm going to hurt myself",
+    "i cut myself last night",
+    "i've been cutting again",
+    "he's threatening to send the pics to my whole school and honestly i want to kill myself",
+    "i'm thinking about suicide",
+    "what's the number for the suicide hotline?",
+    "is there a crisis line i can text?",
+    "I don't want to live anymore",
+    "i dont wanna be alive",
+    "I wish I was dead",
+    "I wish I'd never been born",
+    "i wanna sleep and never wake up",
+    "i hope i don't wake up tomorrow",
+    "no one would even notice if i was gone",
+    "nobody would miss me",
+    "what's the point of living",
+    "there's no point in anything anymore",
+    "I have nothing to live for",
+    "i'm such a burden to everyone",
+    "I can't go on like this",
+    "im done with life",
+    "I'm so tired of living",
+    "I'm going to jump off a bridge",
+    "i'm thinking of jumping in front of a train",
+    "i took a bunch of pills",
+    "I'm going to take all my pills tonight",
+    "I've been saving up my meds",
+    "i want to overdose",
+    "I'm going to hang myself",
+    "i slit my wrists",
+    "I keep hurting myself when I feel like this",
+    "i burn myself with a lighter",
+    "I relapsed last night",
+    "I wrote a goodbye letter to my mum",
+    "this is goodbye",
+    "i won't be around much longer",
+    "i'm giving away all my stuff",
+    "If those pics get out my life is over",
+    "there's no way out of this",
+    "i'd rather be dead than have my parents see those photos",
+    "kill myself",
+    "i wanna kil myslef",
+    "iwanttodie",
+    "I WANT TO DIEEEE",
+    "i w4nt t0 d1e",
+    "s u i c i d e",
+    "i think about s*icide a lot",
+    "sewerslide",
+    "my friend says she wants to kill herself what do i do",
+    "the guy said I should just kill myself",
+    "he told me to kys",
+    "I'm done. Goodbye everyone forever",
+    "my parents would be happier if i disappeared",
+    "I deserve to die",
+    "i dont deserve to live",
+    "I can't take it anymore",
+    "i cant handle this anymore i want it all to stop",
+    "I'm scared I'll do something stupid to myself",
+    "i have a knife in my hand right now",
+    "I want to stop existing",
+    "i just want everything to end",
+    "life isn't worth living",
+    "i feel like ending it",
+    "I'm planning to end my life",
+    "I tried to kill myself last year and I feel like that again",
+    "my daughter said she wants to die, what do I do",
+    "My son has been self harming",
+    "my 14 year old told me she's been cutting",
+    "i dont want to be here anymore",
+    "they'd all be better off if i was dead",
+    "I wish I could just disappear forever",
+    "Nobody would care if I died",
+    "I'm going to end it tonight",
+    "maybe i should just die",
+    "i keep thinking about dying",
+    "i feel like a burden and i want to disappear",
+    "the pics are everywhere now, i'm going to end my life",
+    "he said my life is over and honestly he's right, i'm going to unalive",
+    "I can't cope anymore",
+    "I'm not going to be a problem for much longer",
+    "i'm gonna od tonight",
+    "I want to go to sleep forever",
+    "i wish i didnt exist",
+    "I'd be better off dead",
+    "i just cant anymore",
+    "my friend is cutting herself",
+    "i want to top myself",
+    "i'm gonna neck myself",
+    "i'll chuck myself off a bridge",
+    "i cant take this pain anymore",
+    "i'm on the bridge right now",
+    "how many pills does it take to die",
+    "i dont care if i die",
+]
+
+EN_EMERGENCY = [
+    "he's outside my house right now",
+    "someone is following me home",
+    "there's a man outside my door and I'm scared",
+    "he's coming to my house to hurt me",
+    "he said he's coming to get me",
+    "call the police now",
+    "please someone call 911",
+    "he is hitting me",
+    "my stepdad is hurting me right now",
+    "I think I'm being followed",
+    "he's waiting for me outside school",
+    "someone is trying to break in",
+    "he knows where I live and he's on his way",
+    "I'm in danger",
+    "I don't feel safe, he's downstairs",
+    "he has a knife",
+    "they won't let me leave",
+    "he grabbed me and pushed me into his car",
+    "he threatened to kill me if I don't pay",
+    "the blackmailer said he will find me and hurt me",
+    "there's a car parked outside my house and he's in it",
+    "someone is banging on my door",
+    "help he's here",
+    "send help",
+    "I'm locked in his room",
+    "he is outside my school waiting",
+    "a guy keeps following me",
+    "he's at my front door",
+    "ring the police please",
+    "he is trying to get in the house",
+    "HE IS OUTSIDE MY HOUSE",
+    "the man from the chat is outside my house",
+    "my daughter is with him right now and isn't answering her phone",
+    "my son went to meet the blackmailer and his phone is off",
+    "my daughter is missing",
+    "he sent me a photo of my front door",
+    "he says he's 5 minutes away",
+    "he'll be there today, he knows my school",
+    "i'm hiding in the bathroom",
+    "this is an emergency",
+]
+
+EN_NEGATIVE = [
+    "he says he'll send the photos to everyone unless I pay",
+    "my mum is going to kill me if she finds out",
+    "my dad will literally kill me lol",
+    "this is killing me lol",
+    "i'm dying of embarrassment",
+    "I'm so embarrassed I could die",
+    "dead tired after school today",
+    "I killed it at the exam",
+    "kill the boss in level 3",
+    "I keep dying in Fortnite",
+    "my character died again",
+    "I'm dying to know what happens next",
+    "I'm so ashamed, I don't want to go to school tomorrow",
+    "I feel so stupid for sending it",
+    "what does a deepfake mean?",
+    "how do I report this to the police?",
+    "should I call the police?",
+    "he follows me on instagram and keeps messaging me",
+    "someone started following me on tiktok with a fake account",
+    "I deleted everything, was that wrong?",
+    "I already paid him 100 pounds",
+    "can you help me get the pictures taken down?",
+    "my friend is being blackmailed, how can I help her?",
+    "I'm scared my parents will see the photos",
+    "I hate him so much",
+    "i want to disappear from social media for a while",
+    "I want the photos to disappear",
+    "how do I make the pictures disappear from the internet",
+    "I can't stop crying",
+    "I'm so stressed about exams",
+    "i cut my hair last night",
+    "I've been cutting class",
+    "I hurt myself playing football",
+    "I accidentally cut myself while cooking",
+    "i cant go on instagram anymore because of him",
+    "I can't sleep",
+    "my phone is dead",
+    "the battery died",
+    "the suspense is killing me",
+    "killing time before class",
+    "I'd kill for a pizza right now",
+    "that joke killed me 💀",
+    "I'm dead 😂😂",
+    "what happens if I don't pay?",
+    "he says I have 24 hours",
+    "is it illegal to make fake nudes?",
+    "can I talk to a real person?",
+    "are you a bot?",
+    "thanks, that helped",
+    "bye",
+    "I walked 5 kms today to clear my head",
+    "he's after my money",
+    "he keeps asking for more pics",
+    "he wants me to send another video",
+    "i'm afraid he will post them tonight",
+    "my life is ruined if this gets out",
+    "I'm so done with this guy",
+    "he said he'd ruin my life",
+    "my mom is outside waiting to pick me up",
+    "my friend is coming over to help me",
+    "the police are coming to my school to give a talk",
+    "do I need to call the police or can the school handle it?",
+    "my dad took me to the police station yesterday",
+    "he hacked into my instagram",
+    "someone is trying to get into my account",
+    "he beat me at fifa lol",
+    "hit me up if you need anything",
+    "it really hit me that this is serious",
+    "i'm so embarrassed i want to hide under my bed",
+    "I can't tell my parents, they'd never look at me the same",
+    "what's the point of reporting it if nothing happens",
+    "there's no point in paying him",
+    "my teacher is going to kill me, I forgot my homework again",
+    "the pictures are fake, how do I prove it?",
+    "how do I block him on snapchat",
+    "I screenshotted his messages",
+    "he threatened to post them on my school's page",
+    "he threatened to tell my parents",
+    "they are threatening to leak my nudes",
+    "I feel sick to my stomach",
+    "I'm not okay",
+    "I'm worried about my daughter, she won't leave her room",
+    "How can I protect my kid?",
+    "this exam is going to be the death of me",
+    "I nearly died laughing",
+    "I'm dying laughing",
+    "OMG I'm gonna die of cringe",
+    "kill two birds with one stone",
+    "he's dead to me",
+    "shoot me a text later",
+    "the movie was suicide squad",
+    "I'm dead serious, he has my photos",
+    "I have to take my meds every morning",
+    "I took my pills this morning",
+    "how many kms is it to the police station",
+    "my ex is stalking me on insta",
+    "he's watching my stories every day",
+    "I'm dyeing my hair tonight",
+    "i'm loving this song",
+    "can we talk tomorrow? my mum is calling me",
+    "is it illegal that i sent a pic of myself?",
+    "I'm actually proud of myself for telling my mum",
+    "he wants paying in gift cards, should i do it",
+    "it's on someone's close friends story",
+    "where do i report it to the police? it's not urgent",
+    "is paying him the only way out?",
+    "someone is trying to get into my snapchat",
+]
+
+# --------------------------------------------------------------------------------------------
+# Spanish
+# --------------------------------------------------------------------------------------------
+ES_CRISIS = [
+    "me quiero morir",
+    "me kiero matar",
+    "quiero suicidarme",
+    "no quiero vivir",
+    "no quiero vivir más así",
+    "ojalá no despertarme mañana",
+    "quiero desaparecer",
+    "no puedo más",
+    "ya no puedo más con esto",
+    "estarían mejor sin mí",
+    "todos estarían mejor sin mí",
+    "me voy a tirar por la ventana",
+    "me corto",
+    "me corto los brazos cuando estoy mal",
+    "he vuelto a autolesionarme",
+    "tengo autolesiones",
+    "pienso en suicidarme",
+    "quiero acabar con todo",
+    "no aguanto más",
+    "ya no aguanto más esta situación",
+    "me quiero matar de verdad",
+    "me mato si publican las fotos",
+    "si mis padres ven las fotos me mato",
+    "me kiero morir ya",
+    "kiero morirme",
+    "qiero matarme",
+    "quiero matrme",
+    "me quiero suisidar",
+    "suisidio",
+    "mequieromorir",
+    "nopuedomas",
+    "quiero morirme de verdad, no aguanto la vergüenza",
+    "no le veo sentido a la vida",
+    "mi vida no tiene sentido",
+    "para qué seguir viviendo",
+    "soy una carga para mi familia",
+    "nadie me echaría de menos",
+    "a nadie le importaría si me muero",
+    "ojalá me muera",
+    "ojalá no hubiera nacido",
+    "quiero dormir y no despertar",
+    "me he tomado un montón de pastillas",
+    "me voy a tomar todas las pastillas",
+    "tengo pastillas guardadas",
+    "quiero tirarme de un puente",
+    "me voy a tirar a las vías del tren",
+    "quiero cortarme las venas",
+    "me hago daño cuando me siento así",
+    "quiero hacerme daño",
+    "he escrito una carta de despedida",
+    "esta es mi despedida",
+    "me despido de todos",
+    "pronto no estaré para molestar",
+    "¿cuál es el teléfono contra el suicidio?",
+    "¿el 024 es gratis?",
+    "mi amiga se quiere suicidar, qué hago",
+    "mi hija me ha dicho que se quiere morir",
+    "mi hijo se autolesiona",
+    "me chantajea con unas fotos falsas y ya no quiero vivir",
+    "el tío dice que va a pasar las fotos a toda la clase, me quiero morir",
+    "prefiero estar muerta",
+    "quisiera desaparecer para siempre",
+    "no quiero seguir aquí",
+    "estoy harta de vivir",
+    "estoy cansado de la vida",
+    "mejor me muero",
+    "me voy a quitar la vida",
+    "quitarme la vida es la única salida",
+    "no veo otra salida",
+    "me quiero ir de este mundo",
+    "me quiero aventar de un puente",
+    "ya no quiero estar aquí",
+    "me voy a dar un tiro",
+    "me quiero colgar",
+    "voy a ahorcarme",
+    "ME QUIERO MORIRRRR",
+    "kiero desaparecer xq nadie me kiere",
+    "no kiero bibir",
+    "ya no puedo mas ;(",
+    "me siento una carga y quiero desaparecer",
+    "mi vida se acabó si ven esas fotos",
+    "quiero dejar de existir",
+    "ojalá me atropelle un coche",
+    "sería mejor si yo no existiera",
+    "he pensado en matarme",
+    "tengo ganas de morirme",
+    "me dan ganas de tirarme por el balcón",
+    "no merezco vivir",
+    "me estoy cortando otra vez",
+    "tengo cortes en los brazos",
+    "neta ya no puedo, me quiero morir alv",
+    "ya no aguanto, me voy a matar",
+    "me quiero suicidar xq subieron mis fotos",
+    "me qiero morir",
+    "me kiero suicidar",
+    "quiero morirme",
+    "me voy a suicidar",
+    "mañana no voy a estar",
+    "no doy más",
+    "ya no doy más, me quiero matar boludo",
+    "me cansé de vivir",
+    "me quiero aventar del puente wey",
+    "tengo los brazos llenos de cortes",
+    "me da igual vivir o morir",
+    "mi hijo habla de matarse",
+]
+
+ES_EMERGENCY = [
+    "hay alguien fuera de mi casa",
+    "está fuera de mi casa ahora mismo",
+    "me está siguiendo un hombre",
+    "me están siguiendo",
+    "viene a por mí",
+    "viene a mi casa a hacerme daño",
+    "llama a la policía ya",
+    "llamen a la policía por favor",
+    "me está pegando",
+    "mi padrastro me pega",
+    "tiene un cuchillo",
+    "me ha amenazado con matarme si no pago",
+    "está en la puerta de mi casa",
+    "estoy en peligro",
+    "me espera a la salida del instituto",
+    "el chantajista sabe dónde vivo y viene para acá",
+    "hay un coche raro aparcado delante de mi casa",
+    "alguien está intentando entrar en casa",
+    "me tiene encerrada en su casa",
+    "no me deja salir de su coche",
+    "socorro",
+    "me quiere secuestrar",
+    "está aporreando la puerta",
+    "me persigue un coche",
+    "llamad al 112",
+    "hay un tío raro en el portal esperándome",
+    "está afuera de mi casa",
+    "mi hija está con el chantajista ahora y no contesta",
+    "mi hijo ha ido a ver al tío que le amenaza y tiene el móvil apagado",
+    "me ha mandado una foto de mi portal",
+    "dice que en 10 minutos está aquí",
+    "está aquí",
+    "me ha obligado a subir a su coche",
+    "ayuda ya",
+]
+
+ES_NEGATIVE = [
+    "me muero de vergüenza",
+    "me muero de risa jajaja",
+    "me muero de ganas de verte",
+    "me muero de sueño",
+    "me muero de asco",
+    "mi madre me mata si se entera",
+    "mis padres me van a matar",
+    "si mi padre lo ve me mata",
+    "esto me está matando",
+    "me dice que si no le pago subirá las fotos",
+    "me pide 200 euros",
+    "¿qué hago si ya he pagado?",
+    "¿cómo denuncio a la policía?",
+    "¿tengo que llamar a la policía?",
+    "me sigue en instagram y me manda mensajes",
+    "me sigue mandando mensajes",
+    "me sigue escribiendo todos los días",
+    "quiero que desaparezcan las fotos",
+    "¿cómo hago para que desaparezcan las fotos?",
+    "quiero desaparecer de las redes un tiempo",
+    "me he cortado el pelo",
+    "me corté con un cuchillo cocinando",
+    "me corto mucho al hablar con chicos",
+    "me he hecho daño en la rodilla jugando al fútbol",
+    "me voy a tirar a la piscina",
+    "me voy a tirar un rato en el sofá",
+    "tengo mucha vergüenza, no quiero ir al instituto",
+    "me siento fatal",
+    "no sé qué hacer",
+    "¿es delito hacer fotos falsas?",
+    "¿hablo con una persona o con un bot?",
+    "gracias por la ayuda",
+    "adiós, gracias",
+    "me despido, que tengo que cenar",
+    "mi hija está muy rara desde hace una semana",
+    "¿cómo puedo ayudar a mi hijo?",
+    "lo he borrado todo, ¿he hecho mal?",
+    "estaba matando el tiempo",
+    "mi personaje murió en fortnite",
+    "me mataron en la partida",
+    "no puedo más de la risa",
+    "no aguanto más a mi hermano",
+    "no soporto a mi profe",
+    "me mato estudiando para los exámenes",
+    "casi me mato con la bici",
+    "me quiero tirar en la cama y no salir en todo el día",
+    "la espera me mata",
+    "el calor me está matando",
+    "me da miedo que lo vean mis padres",
+    "tengo miedo de que las publique",
+    "mi madre está fuera, viene a buscarme a las 8",
+    "mi amiga viene a mi casa a ayudarme",
+    "estoy fuera de casa ahora",
+    "¿debería llamar al 112?",
+    "me ha hackeado la cuenta de instagram",
+    "alguien intenta entrar en mi cuenta",
+    "me pegué un susto enorme",
+    "me toca exponer mañana",
+    "sería un suicidio social que lo vieran todos",
+    "qué vergüenza, quiero que me trague la tierra",
+    "me siento muy sola",
+    "lloro todas las noches",
+    "no puedo dormir",
+    "amenaza con publicar las fotos",
+    "dice que las va a mandar a mis padres",
+    "me va a arruinar la vida",
+    "es una pesadilla",
+    "mi vida está arruinada",
+    "¿qué es un deepfake?",
+    "quiero borrar mi cuenta",
+    "quiero que pare ya",
+    "me muero por saber qué pasa",
+    "me tiro toda la tarde jugando",
+    "voy a matar a mi hermano como me coja el móvil",
+    "me voy a morir de vergüenza si lo ve alguien",
+    "me muero si lo ven mis amigas",
+    "tengo ganas de llorar",
+    "mi madre me va a matar cuando vea la nota",
+    "me pega mucho este color",
+    "ojalá no hubiera mandado esa foto",
+    "ojalá pudiera volver atrás",
+    "quiero irme de este grupo",
+    "me quiero ir a casa",
+    "ya no quiero estar en ese grupo",
+    "no quiero estar más en ese grupo de whatsapp",
+    "sin mi móvil no puedo hablar con nadie",
+    "estoy mejor sin mi ex",
+    "la policía viene a dar una charla al instituto",
+    "me sigue pareciendo injusto",
+    "mi abuela se va a morir pronto, está muy enferma",
+    "quiero matar a ese tío por lo que me ha hecho",
+    "¿cuánto tiempo tarda en desaparecer una foto de internet?",
+    "vos sos un bot?",
+    "me mola mucho tu respuesta",
+    "mi madre me mata como se entere de esto",
+    "en español por favor",
+    "hola, está circulando por mi insti y nose a quién decírselo",
+    "si el tío vive fuera de España, ¿la poli puede actuar?",
+    "¿pueden venir a casa a tomar la denuncia?",
+    "esto es privado o hay gente mirando?",
+    "no es urgente, solo quiero saber cómo denunciar",
+    "el canal de telegram no responde",
+]
+
+
+def _why(text: str) -> str:
+    try:
+        return "\n".join(f"{m['section']}{' (cancelled)' if m['cancelled'] else ''}: "
+                         f"{m['pattern']} [{m['words']}]" for m in explain(text)) or "no match"
+    except Exception as exc:  # noqa: BLE001
+        return repr(exc)
+
+
+@pytest.mark.parametrize("text", EN_CRISIS + ES_CRISIS)
+def test_crisis(text):
+    assert assess(text) == "crisis", _why(text)
+
+
+@pytest.mark.parametrize("text", EN_EMERGENCY + ES_EMERGENCY)
+def test_emergency(text):
+    assert assess(text) == "emergency", _why(text)
+
+
+@pytest.mark.parametrize("text", EN_NEGATIVE + ES_NEGATIVE)
+def test_not_crisis(text):
+    assert assess(text) is None, _why(text)
+
+
+def test_development_set_size():
+    for name, cases, minimum in [("EN_CRISIS", EN_CRISIS, 60), ("ES_CRISIS", ES_CRISIS, 60),
+                                 ("EN_EMERGENCY", EN_EMERGENCY, 20),
+                                 ("ES_EMERGENCY", ES_EMERGENCY, 20),
+                                 ("EN_NEGATIVE", EN_NEGATIVE, 80), ("ES_NEGATIVE", ES_NEGATIVE, 80)]:
+        assert len(set(cases)) == len(cases), f"{name} has duplicates"
+        assert len(cases) >= minimum, name
+
+
+# --- combinations ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "he's outside my house and I want to kill myself",
+    "hay alguien fuera de mi casa y me quiero morir",
+    "call the police, i'm going to end it",
+])
+def test_crisis_outranks_emergency(text):
+    assert assess(text) == "crisis"
+
+
+@pytest.mark.parametrize("text", [
+    "me muero de vergüenza, me quiero morir",
+    "my mom is gonna kill me, i want to die",
+    "i'm dying of embarrassment and honestly i want to kill myself",
+    "mi madre me mata si se entera, ya no quiero vivir",
+])
+def test_idiom_does_not_hide_a_crisis_next_to_it(text):
+    assert assess(text) == "crisis", _why(text)
+
+
+def test_crisis_inside_a_long_blackmail_story():
+    story = ("Hi. A guy I met on Instagram made fake nudes of me with an app and now he says he "
+             "will send them to my school group chat and my family unless I pay him 300 euros "
+             "by Friday. I blocked him but he made a new account and keeps messaging me. ") * 3
+    assert assess(story) is None
+    assert assess(story + "Honestly I don't see the point anymore, I just want to disappear.") == "crisis"
+    es = ("Un chico de otro instituto ha hecho fotos falsas mías desnuda con una app y dice que "
+          "las va a pasar al grupo de clase si no le pago. Le he bloqueado pero me escribe desde "
+          "otra cuenta. ") * 3
+    assert assess(es) is None
+    assert assess(es + "No se lo puedo contar a nadie y ya no quiero vivir.") == "crisis"
+
+
+def test_explain_shows_cancelled_idioms():
+    matches = explain("my mom is gonna kill me lol")
+    assert any(m["section"] == "not_crisis" for m in matches)
+    assert all(m["cancelled"] for m in matches if m["section"] != "not_crisis")
+
+
+# --- robustness --------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "", " ", "\n\n\t", "\x00", "\x00\x00\x00", "😀😀😀", "🔪🩸💀", "\u200f\u200e\u202e", "?!?!...",
+    "**", "* * *", "@@@", "$$$", "|||", "((((", "))))", "'''", "\ufeff", "\ud800", "ｈｏｌａ",
+    "a" * 10_000, "jaja " * 2_000, "x" * 100_000, "\u0301" * 50, "🏳️‍🌈" * 500,
+    "ابحث عن المساعدة", "寻求帮助", "Ёж", "\x1b[31mred\x1b[0m", "1234567890" * 100,
+])
+def test_never_raises_on_odd_input(text):
+    assert assess(text) in (None, "crisis", "emergency")
+
+
+@pytest.mark.parametrize("value", [None, 0, 12.5, ["i want to die"], {"a": 1}, object()])
+def test_never_raises_on_non_text(value):
+    assert assess(value) in (None, "crisis", "emergency")
+
+
+def test_bytes_are_read_as_utf8():
+    assert assess("me quiero morir".encode()) == "crisis"
+
+
+@pytest.mark.parametrize("text", [
+    "me quiero\u200f morir",                 # right-to-left mark inside the phrase
+    "\u202ei want to die",                   # right-to-left override in front
+    "sui\u200dcide",                         # zero-width joiner inside a word
+    "i want\x00 to die",                     # null byte
+    "ｉ ｗａｎｔ ｔｏ ｄｉｅ",                  # full-width letters
+    "I WANT TO DIE 😭😭😭",
+    "me quiero morir 💔",
+    "k.m.s",
+    "m e  q u i e r o  m o r i r",
+])
+def test_crisis_survives_odd_characters(text):
+    assert assess(text) == "crisis", _why(text)
+
+
+def test_long_messages():
+    filler = "he keeps sending me messages and i do not know what to do. " * 170  # ~10,000 chars
+    assert len(filler) >= 10_000
+    assert assess(filler) is None
+    assert assess(filler + "i want to die") == "crisis"
+    assert assess("i want to die. " + filler) == "crisis"
+    huge = "bla bla. " * 20_000 + "me quiero morir" + " bla bla." * 20_000  # sliced internally
+    assert assess(huge) == "crisis"
+
+
+def test_speed_after_loading():
+    """Well under 1 ms a message once loaded. Timed three times, best pass kept, so a busy
+    machine does not fail the test."""
+    safety.warm_up()
+    messages = EN_CRISIS + EN_NEGATIVE + ES_CRISIS + ES_NEGATIVE + EN_EMERGENCY + ES_EMERGENCY
+    for m in messages:  # first pass fills the word caches, as a running server's would be
+        assess(m)
+    passes = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for m in messages:
+            assess(m)
+        passes.append((time.perf_counter() - start) / len(messages))
+    assert min(passes) < 0.001, passes
+    # messages full of words never seen before (spelling fixes and splitting run): still fast
+    fresh_passes = []
+    for run in range(3):
+        fresh = [f"palabra{run}x{i} nuevax{i} otrax{i}{run} cosax{i} me sigue escribiendo"
+                 for i in range(100)]
+        start = time.perf_counter()
+        for m in fresh:
+            assess(m)
+        fresh_passes.append((time.perf_counter() - start) / len(fresh))
+    assert min(fresh_passes) < 0.005, fresh_passes
+
+
+def test_thread_safe_lazy_loading(monkeypatch):
+    from chatbot.safety import detector as detector_module
+
+    created = []
+    real = detector_module.Detector
+
+    class Counting(real):
+        def __init__(self, *a, **kw):
+            created.append(1)
+            super().__init__(*a, **kw)
+
+    monkeypatch.setattr(detector_module, "Detector", Counting)
+    monkeypatch.setattr(safety, "_detector", None)
+    results: list = []
+    cases = [("i want to die", "crisis"), ("hola", None), ("he's outside my house", "emergency"),
+             ("me quiero morir", "crisis")] * 4
+
+    def worker(text, expected):
+        results.append(assess(text) == expected)
+
+    threads = [threading.Thread(target=worker, args=case) for case in cases]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(created) == 1
+    assert all(results) and len(results) == len(cases)
+
+
+def test_falls_back_to_keywords_when_the_detector_breaks(monkeypatch):
+    class Broken:
+        def assess(self, text):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(safety, "_detector", Broken())
+    assert assess("quiero suicidarme") == "crisis"
+    assert assess("i want to die") == "crisis"
+    assert assess("someone is following me") == "emergency"
+    assert assess("hola, ¿qué tal?") is None
+
+
+# --- the lexicon files and their syntax --------------------------------------------------------
+def test_lexicon_files_compile_with_every_section():
+    det = safety.get_detector()
+    sections = {(c.origin, c.section) for c in det.patterns}
+    for origin in ("en.yml", "es.yml"):
+        for section in ("crisis", "emergency", "not_crisis"):
+            assert (origin, section) in sections
+
+
+def test_command_line_check(capsys):
+    from chatbot.safety.__main__ import main
+
+    assert main(["--check"]) == 0
+    assert "OK" in capsys.readouterr().out
+    assert main(["me quiero morir"]) == 0
+    assert "crisis" in capsys.readouterr().out
+
+
+def _lexicon(tmp_path, text):
+    (tmp_path / "xx.yml").write_text(text, encoding="utf-8")
+    from chatbot.safety.detector import Detector
+
+    return Detector(tmp_path, dictionary=False)
+
+
+def test_pattern_syntax(tmp_path):
+    det = _lexicon(tmp_path, """
+words:
+  feel: [feel, am feeling, have been]
+crisis:
+  - red|blue sky
+  - (dark cloud|storm) above
+  - big? wave
+  - sun* rise
+  - quiet * night
+  - long ** road
+  - not !happy ending
+  - '# red balloons'
+  - end .
+  - i @feel lost
+emergency:
+  - loud bang
+not_crisis:
+  - blue sky mining
+""")
+    yes = ["red sky", "BLUE skyyy", "dark cloud above", "storm above", "wave", "big wave",
+           "sunny rise", "sunshine rise", "quiet night", "quiet dark night", "long road",
+           "long and winding road", "not sad ending", "99 red balloons", "the end.", "the end",
+           "i feel lost", "i am feeling lost", "i have been lost"]
+    no = ["green sky", "cloud above", "quiet very dark night",
+          "not happy ending", "red balloons", "the end is near", "blue sky mining", "i lost",
+          "long and very very winding road"]
+    for text in yes:
+        assert det.assess(text) == "crisis", text
+    for text in no:
+        assert det.assess(text) is None, text
+    assert det.assess("loud bang") == "emergency"
+    assert det.assess("loud bang, red sky") == "crisis"
+
+
+@pytest.mark.parametrize("bad", [
+    "crisis:\n  - (unclosed group\n",
+    "crisis:\n  - '@missing group'\n",
+    "crisis:\n  - 'suic* ok'\n",            # * cut after a c: its sound depends on what follows
+    "crisis:\n  - '* **'\n",                # nothing but gaps
+    "crisis:\n  - optional?\n",             # nothing required
+    "typo: []\n",                           # unknown section
+])
+def test_lexicon_errors_are_reported(tmp_path, bad):
+    from chatbot.safety.patterns import LexiconError
+
+    with pytest.raises(LexiconError):
+        _lexicon(tmp_path, bad)
