@@ -131,6 +131,20 @@ def main() -> None:
                   f"{topic_ok / len(examples):.3f} ({len(examples)} messages)")
             for (intent, got), count in errors.most_common(8):
                 print(f"     {intent} -> {got}: {count}")
+        print("\nCrisis held-out set through the chat API (lexicon and NLU together: first reply is crisis_support or emergency)")
+        for lang in ("es", "en"):
+            data = yaml.safe_load((ROOT / "bench" / "data" / f"crisis_{lang}.yml").read_text())
+            def flagged(text):
+                _, created = post(api, {})
+                _, reply = post(f"{api}/{created['id']}/messages", {"text": text})
+                return reply["messages"][0]["topic"] in {"crisis_support", "emergency"}
+            positives = data["crisis"] + data["emergency"]
+            missed = [t for t in positives if not flagged(t)]
+            alarms = [t for t in data["not_crisis"] if flagged(t)]
+            print(f"  {lang}: recall {1 - len(missed) / len(positives):.3f}, false alarms "
+                  f"{len(alarms) / len(data['not_crisis']):.3f} ({len(alarms)}/{len(data['not_crisis'])})")
+            for text in missed:
+                print(f"     missed: {text}")
         p50, p95 = percentile(ours, 0.5), percentile(ours, 0.95)
         b50, b95 = percentile(bare, 0.5), percentile(bare, 0.95)
         print(f"\nFirst-reply latency, single user, {len(ours)} requests each")
