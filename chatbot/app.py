@@ -10,7 +10,7 @@ import yaml
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from . import api, safety, site
+from . import api, redaction, safety, site
 from . import sms
 from .api import ASSISTANT
 from .config import ROOT, Config
@@ -81,8 +81,8 @@ def create_app(config: Config | None = None, twilio_http_client=None) -> web.App
 
 
 def _background(store: Store, config: Config):
-    """Loads the crisis lexicon before the first user needs it, and erases conversations
-    older than the retention period every hour."""
+    """Loads the crisis lexicon and the redaction lists before the first user needs them, and
+    erases conversations older than the retention period every hour."""
 
     async def erase_expired_hourly():
         while True:
@@ -96,6 +96,7 @@ def _background(store: Store, config: Config):
 
     async def context(_app):
         await asyncio.to_thread(safety.warm_up)
+        await asyncio.to_thread(redaction.warm_up)
         task = asyncio.create_task(erase_expired_hourly())
         yield
         task.cancel()

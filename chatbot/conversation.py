@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import language, safety
+from . import language, redaction, safety
 from .content import Content, Context
 from .rasa_client import RasaClient, RasaUnavailable
 from .storage import Conversation, Store
@@ -59,10 +59,13 @@ class Assistant:
     async def handle(self, conversation: Conversation, text: str | None = None,
                      payload: str | None = None) -> Turn:
         risk = None
+        # Personal data never leaves this method: Rasa and our database get the redacted text;
+        # crisis, language and parent detection read the original, in memory only.
+        stored = redaction.redact(text) if text is not None else payload
         if payload is not None:
             message = f"/{self.payload_intent(payload)}"
         else:
-            message = text
+            message = stored
             risk = safety.assess(text)
             requested = language.switch_request(text)
             if requested:
@@ -88,7 +91,7 @@ class Assistant:
             conversation.audience = "parent"
 
         try:
-            self.store.record_turn(conversation, text if text is not None else payload, replies)
+            self.store.record_turn(conversation, stored, replies)
         except SQLAlchemyError:
             log.exception("could not store a turn; the user still gets the answer")
         return Turn(messages=replies, state=conversation.state, lang=conversation.lang)
