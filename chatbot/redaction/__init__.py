@@ -22,7 +22,7 @@ next to letters or digits, direction marks, soft hyphens) and control characters
 removed; the rest of the text is kept exactly.
 
 ``redact(text)`` never raises. The lists load once, on first use or on ``warm_up()``, in
-about a second (spaCy and the Spanish and English word lists of spacy-lookups-data); after that
+about two seconds (spaCy and the Spanish and English word lists of spacy-lookups-data); after that
 a typical message takes a few tenths of a millisecond. Safe to call from many threads. If the
 lists cannot be loaded, or a message makes a detector fail, a stricter fallback that needs no
 lists answers instead (numbers, e-mails, handles, URLs and every capitalised word in mid-sentence

@@ -378,8 +378,8 @@ class NameFinder:
         spans: list[list[int]] = []
         last = None
         for i in indices:
-            start = tokens[i][1]
-            end = start + len(tokens[i][0].rstrip(".")) if tokens[i][0].endswith(".") and len(tokens[i][0]) > 2 else start + len(tokens[i][0])
+            word, start = tokens[i]
+            end = start + len(word.rstrip(".") or word)  # "Lucía." -> "Lucía"
             if last is not None and i == last + 1 and spans:
                 spans[-1][1] = end
             else:

@@ -459,9 +459,7 @@ def _spanish_addresses(m: Masked, stop_words: frozenset[str]) -> None:
         first_capital = None
         end = None
         number = False
-        comma_seen = False
         state = "name"
-        pending_number_word = False
         pending_floor_word = False
         while True:
             tok = TOKEN.match(text, pos)
@@ -478,7 +476,7 @@ def _spanish_addresses(m: Masked, stop_words: frozenset[str]) -> None:
                     number, end, state, pos = True, tok.end(), "floor", tok.end()
                     continue
                 if ES_NUMBER_WORD.match(word) and name_words:
-                    pending_number_word, pos, state = True, tok.end(), "number"
+                    pos, state = tok.end(), "number"
                     continue
                 if low in ES_CONNECTOR:
                     pos = tok.end()
@@ -517,9 +515,8 @@ def _spanish_addresses(m: Masked, stop_words: frozenset[str]) -> None:
                 break
         if name_words == 0:
             continue
+        # "en la calle" is not an address; "calle Mayor", "calle mayor 12" and "c/ toledo" are
         if not (abbr or number or first_capital):
-            continue
-        if not number and not abbr and name_words and first_capital is False:
             continue
         stop = end if end is not None else name_end
         if stop is None:
