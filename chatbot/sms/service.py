@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import safety
+from .. import redaction, safety
 from ..api import MAX_TEXT
 from ..config import Config
 from ..content import Context
@@ -218,7 +218,7 @@ class SmsService:
     def _say(self, contact: Contact, body: str, name: str, ctx: Context) -> Outgoing:
         reply = self.content.render(name, ctx).as_dict()
         try:
-            self.assistant.store.record_turn(contact.conversation, body, [reply])
+            self.assistant.store.record_turn(contact.conversation, redaction.redact(body), [reply])
         except Exception:
             log.exception("sms: could not store a keyword turn; the parent still gets the answer")
         return self.composer.compose([reply], ctx)
