@@ -1,16 +1,13 @@
 """The Redactor: loads the lists once and finds personal data in a message."""
 from __future__ import annotations
 
-import array
-import bisect
-import gzip
-import json
 import logging
 import re
 from pathlib import Path
 
 import yaml
 
+from .. import wordlist
 from . import patterns
 from .names import NameFinder, NameLists, fold
 from .patterns import MASK, Helplines, Masked, Span
@@ -38,31 +35,6 @@ PUBLIC_HOSTS = """instagram.com tiktok.com snapchat.com whatsapp.com web.whatsap
     google.com gmail.com drive.google.com play.google.com apple.com icloud.com amazon.com amazon.es
     amazon.co.uk paypal.com paypal.me bizum.es revolut.com cash.app venmo.com zelle.com outlook.com
     hotmail.com yahoo.com proton.me protonmail.com microsoft.com bit.ly""".split()
-
-
-def _load_dictionary() -> array.array:
-    """Known Spanish and English word forms (spacy-lookups-data), as sorted hashes."""
-    words: set[str] = set()
-    try:
-        import spacy_lookups_data
-
-        base = Path(spacy_lookups_data.__file__).parent / "data"
-        for name in ("es_lemma_lookup", "en_lemma_lookup"):
-            with gzip.open(base / f"{name}.json.gz", "rt", encoding="utf-8") as fh:
-                table = json.load(fh)
-            words.update(table.keys())
-            words.update(table.values())
-            del table
-        for name in ("en_lemma_index", "en_lemma_exc"):
-            with gzip.open(base / f"{name}.json.gz", "rt", encoding="utf-8") as fh:
-                table = json.load(fh)
-            for pos in table.values():
-                words.update(pos if isinstance(pos, list) else pos.keys())
-            del table
-    except Exception as exc:  # noqa: BLE001 - optional data
-        log.warning("redaction: no word list (%s); unknown capitalised words count as names", exc)
-    hashes = array.array("q", sorted({hash(fold(w)) for w in words if w and w.isalpha()}))
-    return hashes
 
 
 def load_lists(path: Path = NAMES_FILE) -> NameLists:
@@ -116,7 +88,7 @@ class Redactor:
         from spacy.lang.es.stop_words import STOP_WORDS as ES_STOP
 
         self.lists = load_lists(names_file)
-        self._dictionary = _load_dictionary() if dictionary else array.array("q")
+        self._use_dictionary = dictionary
         self.stop_words = frozenset(fold(w) for w in EN_STOP | ES_STOP)
         numbers, hosts, urls = content_helplines(content_dir)
         self.helplines = Helplines(set(BUILTIN_HELPLINES) | numbers)
@@ -129,12 +101,7 @@ class Redactor:
         w = fold(word)
         if w in self.stop_words:
             return True
-        d = self._dictionary
-        if not d:
-            return False
-        h = hash(w)
-        i = bisect.bisect_left(d, h)
-        return i < len(d) and d[i] == h
+        return self._use_dictionary and wordlist.is_known(w)
 
     def find(self, text: str) -> list[Span]:
         masked = Masked(text)

@@ -1,11 +1,7 @@
 """The crisis and emergency detector: lexicon loading, message normalisation, matching."""
 from __future__ import annotations
 
-import array
-import bisect
 import functools
-import gzip
-import json
 import logging
 import re
 import threading
@@ -14,7 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from .normalize import BOUNDARY, BOUNDARY_KEY, clean, damerau1, deletes, key, strip_accents, surface
+from .. import wordlist
+from .normalize import BOUNDARY, BOUNDARY_KEY, clean, damerau1, deletes, key, surface
 from .patterns import Compiled, LexiconError, PatternCompiler
 
 log = logging.getLogger(__name__)
@@ -158,7 +155,7 @@ class Detector:
                 for d in deletes(kt):
                     self._fuzzy_key.setdefault(d, set()).add(kt)
 
-        self._dictionary = _load_dictionary() if dictionary else array.array("q")
+        self._use_dictionary = dictionary
 
         self._tok_lock = threading.Lock()
         self._tokenizer_nlp = _tokenizer_nlp(spacy)
@@ -197,12 +194,7 @@ class Detector:
         return out
 
     def is_word(self, w: str) -> bool:
-        d = self._dictionary
-        if not d:
-            return False
-        h = _hash(w)
-        i = bisect.bisect_left(d, h)
-        return i < len(d) and d[i] == h
+        return self._use_dictionary and wordlist.is_known(w)
 
     def _fuzzy(self, w: str) -> str | None:
         """The lexicon word one typo away from w (as written in the lexicon), or None.
@@ -452,40 +444,3 @@ def _join_spelled_out(toks: list[str], det: Detector) -> list[str]:
             out.append(toks[i])
             i += 1
     return out
-
-
-def _hash(w: str) -> int:
-    # stable within the process, which is all the sorted array needs
-    return hash(w)
-
-
-def _load_dictionary() -> array.array:
-    """Known Spanish and English word forms (spacy-lookups-data), as sorted hashes.
-
-    A known word is never 'corrected' to a lexicon word nor split into pieces, so "loving"
-    stays "loving" although it is one letter from "living". Without the package the detector
-    still works, only with less protection against such corrections.
-    """
-    words: set[str] = set()
-    try:
-        import spacy_lookups_data
-
-        base = Path(spacy_lookups_data.__file__).parent / "data"
-        for name in ("es_lemma_lookup", "en_lemma_lookup"):
-            with gzip.open(base / f"{name}.json.gz", "rt", encoding="utf-8") as fh:
-                table = json.load(fh)
-            words.update(table.keys())
-            words.update(table.values())
-            del table
-        for name in ("en_lemma_index", "en_lemma_exc"):
-            with gzip.open(base / f"{name}.json.gz", "rt", encoding="utf-8") as fh:
-                table = json.load(fh)
-            for pos in table.values():
-                words.update(pos if isinstance(pos, list) else pos.keys())
-            del table
-    except Exception as exc:  # noqa: BLE001 - optional data
-        log.warning("crisis detector: no word list (%s); typo correction is less careful", exc)
-    # one pass over one big string is much faster than a loop over half a million words
-    folded = strip_accents("\n".join(words).lower()).split("\n")
-    hashes = set(map(_hash, filter(str.isalpha, folded)))
-    return array.array("q", sorted(hashes))
