@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import time
+from contextlib import contextmanager
 import urllib.request
 from dataclasses import replace
 from pathlib import Path
@@ -52,10 +53,9 @@ def wait_for_http(url: str, process, timeout: float = 240) -> None:
     raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
-@pytest.fixture(scope="session")
-def rasa_config(tmp_path_factory) -> Config:
-    """A running Rasa server with its own SQLite tracker store."""
-    config = make_config(tmp_path_factory.mktemp("rasa"), rasa_url=f"http://127.0.0.1:{free_port()}")
+@contextmanager
+def running_rasa(config: Config):
+    """A real Rasa server for `config` (trained if needed), stopped afterwards."""
     process = rasa_process.start(config, rasa_process.train(config))
     try:
         wait_for_http(f"{config.rasa_url}/", process)
@@ -63,6 +63,13 @@ def rasa_config(tmp_path_factory) -> Config:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def rasa_config(tmp_path_factory) -> Config:
+    """A running Rasa server with its own SQLite tracker store."""
+    with running_rasa(make_config(tmp_path_factory.mktemp("rasa"), rasa_url=f"http://127.0.0.1:{free_port()}")) as config:
+        yield config
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 store, and two web instances serving one conversation."""
 import os
 import secrets
-import signal
-from dataclasses import replace
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,7 +10,7 @@ from sqlalchemy import create_engine, text
 from chatbot import rasa_process
 from chatbot.app import create_app
 from chatbot.storage import Store
-from conftest import free_port, make_config, say, start_conversation, wait_for_http
+from conftest import free_port, make_config, running_rasa, say, start_conversation
 
 POSTGRES = os.environ.get("CHATBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("CHATBOT_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -45,13 +43,8 @@ def production_config(tmp_path_factory, postgres_url):
         redis_url=REDIS,
         rasa_url=f"http://127.0.0.1:{free_port()}",
     )
-    process = rasa_process.start(config, rasa_process.train(config))
-    try:
-        wait_for_http(f"{config.rasa_url}/", process)
+    with running_rasa(config):
         yield config
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 async def test_two_instances_serve_one_conversation_on_postgres_and_redis(production_config):
