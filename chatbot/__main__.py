@@ -18,6 +18,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("train", help="train the model if the training data changed")
     sub.add_parser("check", help="check every content file renders")
     sub.add_parser("purge", help="erase conversations older than the retention period")
+    accounts = sub.add_parser("counsellor", help="counsellor accounts for the console (/console)")
+    accounts.add_argument("action", choices=("add", "password", "disable", "enable", "list"))
+    accounts.add_argument("username", nargs="?")
+    accounts.add_argument("--role", choices=("counsellor", "supervisor"), default="counsellor")
+    accounts.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of standard input (scripts)")
     sub.add_parser("sms-sim", help="text a running instance (CHATBOT_SMS_SIMULATOR=1) by SMS, simulated",
                    add_help=False)
     args, rest = parser.parse_known_args(argv)
@@ -42,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"- {problem}")
         print("content OK" if not problems else f"{len(problems)} problem(s) in content/")
         return 1 if problems else 0
+    if command == "counsellor":
+        return _counsellor(config, args)
     if command == "train":
         print(rasa_process.train(config))
         return 0
@@ -71,6 +79,45 @@ def main(argv: list[str] | None = None) -> int:
                 rasa.wait(timeout=15)
             except Exception:
                 os.killpg(rasa.pid, signal.SIGKILL)
+    return 0
+
+
+def _counsellor(config: Config, args) -> int:
+    import getpass
+
+    from .console import Accounts
+    from .console.auth import AccountError
+    from .storage import Store
+
+    store = Store(config.database_url, config.tracker_database_url)
+    store.create_all()
+    accounts = Accounts(store, config.console_idle_minutes)
+    if args.action == "list":
+        for counsellor in accounts.list():
+            print(f"{counsellor.username}\t{counsellor.role}\t{'active' if counsellor.active else 'disabled'}")
+        return 0
+    if not args.username:
+        print("a username is needed", file=sys.stderr)
+        return 2
+    try:
+        if args.action in ("add", "password"):
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                password = getpass.getpass("Password (12 characters or more): ")
+                if getpass.getpass("The same again: ") != password:
+                    print("the two passwords differ", file=sys.stderr)
+                    return 1
+            if args.action == "add":
+                accounts.create(args.username, password, args.role)
+            else:
+                accounts.set_password(args.username, password)
+        else:
+            accounts.set_active(args.username, args.action == "enable")
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"{args.action}: {args.username} done")
     return 0
 
 

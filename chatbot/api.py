@@ -67,7 +67,10 @@ async def post_message(request: web.Request) -> web.Response:
         if len(text) > MAX_TEXT:
             return _problem(422, f"The message is too long: at most {MAX_TEXT} characters.")
         turn = await assistant.handle(conversation, text=text.replace("\x00", "").strip())
-    return web.json_response({"messages": turn.messages, "state": turn.state, "lang": turn.lang})
+    body = {"messages": turn.messages, "state": turn.state, "lang": turn.lang}
+    if turn.handoff:
+        body["handoff"] = turn.handoff
+    return web.json_response(body)
 
 
 @routes.delete("/api/conversations/{id}")

@@ -10,12 +10,13 @@ import yaml
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from . import api, redaction, safety, site
+from . import api, console, redaction, safety, site
 from . import sms
 from .api import ASSISTANT
 from .config import ROOT, Config
 from .content import Content
 from .conversation import Assistant
+from .handoff import Handoff, Hours
 from .rasa_client import RasaClient
 from .storage import Store
 
@@ -61,13 +62,17 @@ def create_app(config: Config | None = None, twilio_http_client=None) -> web.App
         middlewares=[site.security_headers, never_a_5xx], client_max_size=64 * 1024
     )
     app[CONFIG] = config
+    handoff = Handoff(store, Hours(config.counsellor_hours, config.counsellor_timezone),
+                      config.console_idle_minutes)
     app[ASSISTANT] = Assistant(
-        store, content, rasa, domain_intents(), config.default_lang, config.default_country
+        store, content, rasa, domain_intents(), handoff, config.default_lang, config.default_country,
+        config.messages_per_minute,
     )
     app.add_routes(api.routes)
     app[sms.SMS] = sms.SmsService(app[ASSISTANT], config, twilio_http_client)
     app.add_routes(sms.routes)
     app.cleanup_ctx.append(sms.background)
+    console.setup(app, store, config.console_idle_minutes)
     app.add_routes(site.routes)
     app.router.add_static("/static", site.STATIC_DIR)
     app.on_shutdown.append(site.end_streams)

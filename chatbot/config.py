@@ -69,6 +69,15 @@ class Config:
     exit_url: str = "/weather"
     # How often a live chat checks the database for counsellor messages (server-sent events).
     events_poll_seconds: float = 1.0
+    # Counsellors (chatbot/handoff.py, chatbot/console). Hours like "mon-fri 09:00-21:00; sat
+    # 10:00-14:00", in `counsellor_timezone`; someone must also be logged in to the console.
+    counsellor_hours: str = "mon-sun 00:00-24:00"
+    counsellor_timezone: str = "Europe/Madrid"
+    console_idle_minutes: int = 30
+    # Rate limits, counted in the database (so they hold across instances); crisis messages are
+    # always answered.
+    messages_per_minute: int = 20  # per conversation (web chat and SMS alike)
+    sms_per_hour: int = 60  # per phone number
 
     @classmethod
     def from_env(cls) -> "Config":
@@ -107,6 +116,11 @@ class Config:
             sms_number_ttl_hours=float(_env("CHATBOT_SMS_NUMBER_TTL_HOURS", "72")),
             exit_url=_env("CHATBOT_EXIT_URL", "/weather"),
             events_poll_seconds=float(_env("CHATBOT_EVENTS_POLL_SECONDS", "1")),
+            counsellor_hours=_env("CHATBOT_COUNSELLOR_HOURS", "mon-sun 00:00-24:00"),
+            counsellor_timezone=_env("CHATBOT_COUNSELLOR_TIMEZONE", "Europe/Madrid"),
+            console_idle_minutes=int(_env("CHATBOT_CONSOLE_IDLE_MINUTES", "30")),
+            messages_per_minute=int(_env("CHATBOT_MESSAGES_PER_MINUTE", "20")),
+            sms_per_hour=int(_env("CHATBOT_SMS_PER_HOUR", "60")),
         )
 
     @property

@@ -1,15 +1,19 @@
 """The one place that decides what happens to a conversation on each user message: safety
-first, then language and audience, then Rasa, and helplines whenever something fails."""
+first, then language and audience, then (unless a counsellor holds the conversation) Rasa,
+helplines whenever something fails, and the request for a counsellor (chatbot/handoff.py)."""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import language, redaction, safety
+from . import handoff, language, redaction, safety
 from .content import Content, Context
+from .handoff import Handoff
 from .rasa_client import RasaClient, RasaUnavailable
 from .storage import Conversation, Store
 
@@ -20,6 +24,9 @@ CRISIS_TOPICS = {"crisis_support", "emergency"}
 PAYLOAD = re.compile(r"^/([a-z_]{1,40})$")
 # Answers whose intent has another name (everything else: answer name == intent name).
 INTENT_OF_ANSWER = {"welcome": "greet", "language": "switch_language"}
+# Buttons answered here rather than by Rasa: they change the conversation's state.
+STOP_WAITING = "stop_waiting"
+OFFER_AFTER_MISUNDERSTOOD = 2  # fallbacks in a row before a person is offered
 
 
 class InvalidPayload(ValueError):
@@ -31,17 +38,21 @@ class Turn:
     messages: list[dict]
     state: str
     lang: str
+    handoff: dict | None = None  # where a request for a counsellor stands (handoff.Status)
 
 
 class Assistant:
     def __init__(self, store: Store, content: Content, rasa: RasaClient, intents: set[str],
-                 default_lang: str = "es", default_country: str = "ES"):
+                 handoff: Handoff, default_lang: str = "es", default_country: str = "ES",
+                 messages_per_minute: int = 20):
         self.store = store
         self.content = content
         self.rasa = rasa
         self.intents = intents
+        self.handoff = handoff
         self.default_lang = default_lang
         self.default_country = default_country
+        self.messages_per_minute = messages_per_minute
 
     def start(self, channel: str = "web", lang: str | None = None, country: str | None = None) -> str:
         public_id, _ = self.store.new_conversation(
@@ -52,13 +63,13 @@ class Assistant:
     def payload_intent(self, payload: str) -> str:
         match = PAYLOAD.match(payload)
         intent = match and INTENT_OF_ANSWER.get(match.group(1), match.group(1))
-        if not intent or intent not in self.intents:
+        if not intent or (intent not in self.intents and intent != STOP_WAITING):
             raise InvalidPayload(payload)
         return intent
 
     async def handle(self, conversation: Conversation, text: str | None = None,
                      payload: str | None = None) -> Turn:
-        risk = None
+        risk = flag = None
         # Personal data never leaves this method: Rasa and our database get the redacted text;
         # crisis, language and parent detection read the original, in memory only.
         stored = redaction.redact(text) if text is not None else payload
@@ -75,26 +86,89 @@ class Assistant:
                 conversation.lang = language.detect(text) or conversation.lang
             if language.is_parent(text):
                 conversation.audience = "parent"
+            if handoff.has_deadline(text):
+                flag = "deadline"
+                conversation.flags = " ".join(sorted(set((conversation.flags or "").split()) | {flag}))
         if risk and (conversation.risk != "crisis"):
             conversation.risk = risk
         ctx = self.context(conversation)
 
+        if conversation.state == handoff.HUMAN:
+            # A counsellor answers: the bot keeps quiet, but a crisis still gets the crisis lines.
+            replies = [self._crisis_reply(risk, ctx)] if risk else []
+        elif not risk and text is not None and self._too_fast(conversation):
+            replies = [self.content.render("rate_limited", ctx).as_dict()]
+            return Turn(messages=replies, state=conversation.state, lang=conversation.lang)
+        elif message == f"/{STOP_WAITING}":
+            self.handoff.cancel(conversation)
+            replies = [self.content.render(STOP_WAITING, ctx).as_dict()]
+        else:
+            replies = await self._answer(conversation, message, risk, ctx)
+        status = None if message == f"/{STOP_WAITING}" else self._escalate(conversation, replies, risk)
+
+        try:
+            self.store.record_turn(conversation, stored, replies, flag=risk)
+        except SQLAlchemyError:
+            log.exception("could not store a turn; the user still gets the answer")
+        return Turn(messages=replies, state=conversation.state, lang=conversation.lang,
+                    handoff=status.as_dict() if status else None)
+
+    async def _answer(self, conversation: Conversation, message: str, risk: str | None,
+                      ctx: Context) -> list[dict]:
         try:
             replies = await self.rasa.send(conversation.id, message, self.metadata(conversation))
         except RasaUnavailable as error:
             log.warning("rasa unavailable (%s): answering with helplines", error)
             replies = [self.content.render("unavailable", ctx).as_dict()]
         if risk and not any(reply["topic"] in CRISIS_TOPICS for reply in replies):
-            answer = "crisis_support" if risk == "crisis" else "emergency"
-            replies.insert(0, self.content.render(answer, ctx).as_dict())
+            replies.insert(0, self._crisis_reply(risk, ctx))
         if any(reply["topic"] == "parents_guide" for reply in replies):
             conversation.audience = "parent"
+        return replies
 
+    def _crisis_reply(self, risk: str, ctx: Context) -> dict:
+        return self.content.render("crisis_support" if risk == "crisis" else "emergency", ctx).as_dict()
+
+    def _escalate(self, conversation: Conversation, replies: list[dict], risk: str | None):
+        """Queues the conversation for a counsellor when the user asked or a crisis showed, and
+        says honestly where the request stands; offers a person after two misunderstandings."""
+        topics = [reply["topic"] for reply in replies]
+        asked = "talk_to_human" in topics
+        danger = risk or next((t for t in topics if t in CRISIS_TOPICS), None)
+        if danger == "crisis_support":
+            danger = "crisis"
+        conversation.misunderstood = (conversation.misunderstood or 0) + 1 if topics == ["fallback"] else 0
+        if not (asked or danger):
+            if conversation.misunderstood >= OFFER_AFTER_MISUNDERSTOOD and conversation.state == handoff.BOT:
+                replies.append(self.content.render("handoff_offer", self.context(conversation)).as_dict())
+                conversation.misunderstood = 0
+            return None
+        priority = handoff.RISK_PRIORITY.get(danger or "", handoff.OTHER)
+        if priority == handoff.OTHER and "deadline" in (conversation.flags or "").split():
+            priority = handoff.DEADLINE
         try:
-            self.store.record_turn(conversation, stored, replies)
+            self.handoff.request(conversation, priority)
+            status = self.handoff.status(conversation)
+        except SQLAlchemyError:  # no queue: the replies already carry the helplines
+            log.exception("could not queue a conversation for a counsellor")
+            return None
+        if conversation.state == handoff.HUMAN and not asked:
+            return status  # the counsellor sees the flagged message; no need to say more
+        ctx = dataclasses.replace(self.context(conversation), handoff=status.as_dict())
+        update = self.content.render("talk_to_human", ctx).as_dict()
+        at = next((i for i, topic in enumerate(topics) if topic == "talk_to_human"), None)
+        if at is None:
+            replies.append(update)
+        else:
+            replies[at] = update
+        return status
+
+    def _too_fast(self, conversation: Conversation) -> bool:
+        try:
+            recent = self.store.user_messages_since(conversation.id, dt.timedelta(minutes=1))
         except SQLAlchemyError:
-            log.exception("could not store a turn; the user still gets the answer")
-        return Turn(messages=replies, state=conversation.state, lang=conversation.lang)
+            return False
+        return recent >= self.messages_per_minute
 
     @staticmethod
     def metadata(conversation: Conversation) -> dict:

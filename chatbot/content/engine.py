@@ -44,7 +44,17 @@ class Context:
     channel: str = "web"
     audience: str = "teen"
     country: str = "ES"
+    # A request for a counsellor (chatbot.handoff.Status.as_dict()), for the texts that talk about it.
+    handoff: dict | None = field(default=None, compare=False)
 
+# What `handoff` is in a text rendered outside a request for a counsellor, and the cases the check tries.
+NO_HANDOFF = {"state": "bot", "open": False, "position": None, "minutes": None, "opens": ""}
+SAMPLE_HANDOFFS = (
+    NO_HANDOFF,
+    {"state": "waiting", "open": True, "position": 2, "minutes": 5, "opens": ""},
+    {"state": "waiting", "open": False, "position": 1, "minutes": None, "opens": "mañana a las 09:00"},
+    {"state": "human", "open": True, "position": None, "minutes": None, "opens": ""},
+)
 
 @dataclass
 class Reply:
@@ -93,6 +103,7 @@ class _Snapshot:
     page_templates: dict[tuple[str, str, str], object] = field(default_factory=dict)
     ui: dict[tuple[str, str], object] = field(default_factory=dict)  # (key, lang) -> template
     nav: list[str] = field(default_factory=list)
+    canned: dict[str, dict] = field(default_factory=dict)  # counsellors' ready-made replies
 
 
 def _format_line(entry: dict, lang: str) -> str:
@@ -121,6 +132,7 @@ class Content:
             sorted(self.content_dir.glob("topics/*.yml"))
             + sorted(self.content_dir.glob("helplines/*.yml"))
             + sorted(self.content_dir.glob("pages/*.yml"))
+            + sorted(self.content_dir.glob("canned/*.yml"))
             + ([site] if site.exists() else [])
         )
 
@@ -156,8 +168,17 @@ class Content:
             raise ContentError(f"helplines/{FALLBACK_COUNTRY}.yml is required")
         pages, page_templates = self._load_pages(topics)
         ui, nav = self._load_site()
+        canned = {}
+        for path in sorted(self.content_dir.glob("canned/*.yml")):
+            data = self._read(path)
+            title = self._bilingual(f"canned/{path.name} title", data.get("title"))
+            text = self._bilingual(f"canned/{path.name} text", data.get("text"))
+            for lang in LANGS:
+                templates[(f"canned/{path.stem}", "text", lang)] = self._compile(
+                    f"canned/{path.name} text.{lang}", text[lang])
+            canned[path.stem] = {"title": title}
         self._signature = signature
-        return _Snapshot(topics, helplines, templates, pages, page_templates, ui, nav)
+        return _Snapshot(topics, helplines, templates, pages, page_templates, ui, nav, canned)
 
     def _compile(self, where: str, source) -> object:
         if not isinstance(source, str):
@@ -397,6 +418,16 @@ class Content:
                 return variant
         return "text"
 
+    def canned(self, ctx: Context) -> list[dict]:
+        """The counsellors' ready-made replies, written for this conversation (language, country)."""
+        snapshot = self._fresh()
+        lang = ctx.lang if ctx.lang in LANGS else LANGS[0]
+        return [
+            {"name": name, "title": data["title"][lang],
+             "text": self._render_template(snapshot.templates[(f"canned/{name}", "text", lang)], ctx, lang)}
+            for name, data in sorted(snapshot.canned.items())
+        ]
+
     def _render_template(self, template, ctx: Context, lang: str) -> str:
         entries = self.helplines_for(ctx.country)["lines"]
 
@@ -420,6 +451,7 @@ class Content:
             audience=ctx.audience,
             country=ctx.country,
             retention_days=self.retention_days,
+            handoff=ctx.handoff or NO_HANDOFF,
         )
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -450,11 +482,18 @@ class Content:
                 for lang in LANGS:
                     for channel in CHANNELS:
                         for audience in AUDIENCES:
-                            ctx = Context(lang, channel, audience, country)
-                            try:
-                                self.render(name, ctx)
-                            except (ContentError, TemplateError, KeyError) as error:
-                                problems.append(f"{name}.yml ({lang}, {channel}, {audience}, {country}): {error}")
+                            for handoff in SAMPLE_HANDOFFS:
+                                ctx = Context(lang, channel, audience, country, handoff)
+                                try:
+                                    self.render(name, ctx)
+                                except (ContentError, TemplateError, KeyError) as error:
+                                    problems.append(f"{name}.yml ({lang}, {channel}, {audience}, {country}): {error}")
+                                    break
+            for lang in LANGS:
+                try:
+                    self.canned(Context(lang=lang, country=country))
+                except (ContentError, TemplateError, KeyError) as error:
+                    problems.append(f"canned/ ({lang}, {country}): {error}")
         problems += self._check_site(snapshot)
         return problems
 

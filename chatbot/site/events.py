@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextlib import contextmanager
+from typing import Iterator
 
 from aiohttp import web
 from sqlalchemy import select
@@ -36,6 +38,17 @@ async def end_streams(app: web.Application) -> None:
     for owner, stop in list(_streams):
         if owner == id(app):
             stop.set()
+
+
+@contextmanager
+def open_stream(request: web.Request) -> Iterator[asyncio.Event]:
+    """The stop signal of one event stream (the chat's or the console's), set on shutdown."""
+    entry = (id(request.app), asyncio.Event())
+    _streams.add(entry)
+    try:
+        yield entry[1]
+    finally:
+        _streams.discard(entry)
 
 
 def _new_messages(store: Store, conversation_id: str, after: int) -> list[dict] | None:
@@ -68,36 +81,32 @@ async def events(request: web.Request) -> web.StreamResponse:
     poll = max(0.05, views.config(request).events_poll_seconds)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "X-Accel-Buffering": "no"})
     headers.apply(response, request.path, views.config(request).exit_url)
-    stop = asyncio.Event()
-    entry = (id(request.app), stop)
-    _streams.add(entry)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STREAM_SECONDS
     quiet_since = loop.time()
-    try:
-        await response.prepare(request)
-        await response.write(b"retry: 2000\n\n")
-        while not stop.is_set() and loop.time() < deadline:
-            found = await asyncio.to_thread(_new_messages, assistant.store, conversation.id, after)
-            if found is None:
-                await response.write(b"event: erased\ndata: {}\n\n")
-                break
-            for message in found:
-                after = message["id"]
-                data = json.dumps(message, ensure_ascii=False)
-                await response.write(f"id: {after}\nevent: message\ndata: {data}\n\n".encode())
-                quiet_since = loop.time()
-            if loop.time() - quiet_since > KEEPALIVE_SECONDS:
-                await response.write(b": keep-alive\n\n")
-                quiet_since = loop.time()
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=poll)
-            except asyncio.TimeoutError:
-                pass
-    except ConnectionError:
-        pass  # the reader went away
-    finally:
-        _streams.discard(entry)
+    with open_stream(request) as stop:
+        try:
+            await response.prepare(request)
+            await response.write(b"retry: 2000\n\n")
+            while not stop.is_set() and loop.time() < deadline:
+                found = await asyncio.to_thread(_new_messages, assistant.store, conversation.id, after)
+                if found is None:
+                    await response.write(b"event: erased\ndata: {}\n\n")
+                    break
+                for message in found:
+                    after = message["id"]
+                    data = json.dumps(message, ensure_ascii=False)
+                    await response.write(f"id: {after}\nevent: message\ndata: {data}\n\n".encode())
+                    quiet_since = loop.time()
+                if loop.time() - quiet_since > KEEPALIVE_SECONDS:
+                    await response.write(b": keep-alive\n\n")
+                    quiet_since = loop.time()
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=poll)
+                except asyncio.TimeoutError:
+                    pass
+        except ConnectionError:
+            pass  # the reader went away
     return response
 
 

@@ -27,7 +27,8 @@ def apply(response: web.StreamResponse, path: str, exit_url: str = "/weather") -
     headers = response.headers
     headers["Content-Security-Policy"] = content_security_policy(exit_url)
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
+    # The console checks the Origin of every POST, which browsers send as "null" under no-referrer.
+    headers["Referrer-Policy"] = "same-origin" if path.startswith("/console") else "no-referrer"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"

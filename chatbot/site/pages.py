@@ -17,7 +17,7 @@ from .text import shown
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
-SENDERS = {"user": "you", "bot": "bot"}  # anyone else (a counsellor) is shown as the support team
+SENDERS = {"user": "you", "bot": "bot", "system": "bot"}  # anyone else (a counsellor) is shown as the support team
 
 
 def message_view(sender: str, text: str, t: dict) -> dict:

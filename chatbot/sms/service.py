@@ -5,6 +5,7 @@ sending within the segment budget."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from ..conversation import CRISIS_TOPICS, Assistant, InvalidPayload
 from ..storage.models import utcnow
 from . import keywords, privacy, segments
 from .outbox import Outbox
-from .render import Composer, Outgoing
+from .render import Composer, Outgoing, plain_text
 from .store import FAILED, Contact, SmsStore
 from .twilio_client import RecordingHttpClient, TwilioError, TwilioGateway
 
@@ -29,6 +30,8 @@ LIVE, SIMULATOR, DISABLED = "live", "simulator", "disabled"
 SIMULATOR_ACCOUNT = "AC" + "0" * 32
 SIMULATOR_FROM = "+15005550006"  # Twilio's "valid sender" test number
 MAX_MEDIA = 10  # Twilio's limit per message
+RELAY_SEGMENTS = 6  # a counsellor's message may be longer than the bot's budget
+HOUR = dt.timedelta(hours=1)
 _CHOICE = re.compile(r"^\s*([1-9])\s*[.)]?\s*$")
 
 
@@ -50,6 +53,7 @@ class SmsService:
         self.composer = Composer(self.content, config.sms_segment_budget)
         self.public_base_url = config.public_base_url
         self.number_ttl_hours = config.sms_number_ttl_hours
+        self.per_hour = config.sms_per_hour
         self.outbox = Outbox()
         self.mode, self.token, self.gateway = self._gateway(config, http_client)
         self.recorder = self.gateway.client.http_client if self.mode == SIMULATOR else None
@@ -183,10 +187,20 @@ class SmsService:
             return contact, None
         if not contact.has_number and not contact.opted_out:
             changes["phone_encrypted"] = self.vault.seal(phone)
+        received = self.db.inbound_since(conversation.id, HOUR)
+        if received > self.per_hour and not crisis:
+            # A flood (or a loop with another automatic number): say why once, then stay quiet.
+            self.db.update(key, **changes)
+            if received == self.per_hour + 1:
+                return contact, self._say(contact, body, "rate_limited", ctx)
+            return contact, None
 
         replies: list[dict] = []
         if body:
             replies = (await self._turn(contact, body, keyword)).messages
+        if contact.opted_out:  # only the crisis lines: nobody could text them back
+            replies = [reply for reply in replies if reply["topic"] in CRISIS_TOPICS]
+            self.assistant.handoff.cancel(conversation)
         if inbound.media:
             refusal = self.content.render("sms_picture", self.assistant.context(conversation)).as_dict()
             if not body:
@@ -266,6 +280,22 @@ class SmsService:
         self.db.record_status(sid, state, code)
         if state in FAILED:
             log.warning("sms: delivery %s for %s (Twilio error %s)", state, sid, code)
+
+    def relay(self, conversation_id: str, text: str, callback_base: str) -> str | None:
+        """Texts a message written outside a turn (a counsellor's, or the bot's when one joins or
+        leaves) to the parent. None when it is on its way; otherwise why it cannot be sent."""
+        if not self.enabled:
+            return "SMS is off on this server."
+        sealed = self.db.sealed_number(conversation_id)
+        number = sealed and self.vault.open(sealed)
+        if not number:
+            return ("This parent's number is no longer kept (they opted out, or were quiet for "
+                    f"{self.number_ttl_hours:g} hours): a text cannot reach them until they write again.")
+        fitted = segments.fit(plain_text(text), RELAY_SEGMENTS)
+        if fitted is None:
+            return f"Too long for one SMS reply: at most {RELAY_SEGMENTS} segments (about {RELAY_SEGMENTS * 150} plain characters)."
+        self.outbox.submit(self._send, number, fitted, conversation_id, f"{callback_base}/webhooks/twilio/status")
+        return None
 
     def masked_number(self, conversation_id: str) -> str | None:
         """For the counsellor console: '+34 ••• ••• •78', or None when the number is not kept."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..storage import Conversation, Store
@@ -106,6 +106,14 @@ class SmsStore:
             )
             return list(inbound) + list(outbound)
 
+    def inbound_since(self, conversation_id: str, period: dt.timedelta) -> int:
+        with self.store.session() as session:
+            return session.scalar(
+                select(func.count()).select_from(SmsInbound).where(
+                    SmsInbound.conversation_id == conversation_id, SmsInbound.received_at > utcnow() - period
+                )
+            ) or 0
+
     def erase(self, conversation_id: str) -> None:
         """Everything about this conversation: ours (contact, transcript, replies) and Rasa's
         tracker. The MessageSids stay, unlinked, so a retried webhook is still recognised."""
@@ -149,12 +157,14 @@ class SmsStore:
         """Clears the encrypted number of contacts quiet for `hours`; their next text brings it
         back. Also drops MessageSids older than a week (Twilio retries within hours)."""
         now = utcnow()
+        with_the_bot = select(Conversation.id).where(Conversation.state == "bot")  # a counsellor may still text
         with self.store.session() as session:
             cleared = session.execute(
                 update(SmsContact)
                 .where(SmsContact.last_inbound_at < now - dt.timedelta(hours=hours),
-                       SmsContact.phone_encrypted.isnot(None))
+                       SmsContact.phone_encrypted.isnot(None), SmsContact.conversation_id.in_(with_the_bot))
                 .values(phone_encrypted=None)
+                .execution_options(synchronize_session=False)
             ).rowcount
             session.execute(delete(SmsInbound).where(SmsInbound.received_at < now - dt.timedelta(days=7)))
         return cleared or 0

@@ -108,7 +108,7 @@
   // -- the transcript ------------------------------------------------------------------------
 
   function addMessage(sender, text) {
-    var kind = sender === "user" || sender === "you" ? "you" : sender === "bot" ? "bot" : "counsellor";
+    var kind = sender === "user" || sender === "you" ? "you" : sender === "bot" || sender === "system" ? "bot" : "counsellor";
     var message = document.createElement("div");
     message.className = "msg msg-" + kind;
     var who = document.createElement("p");

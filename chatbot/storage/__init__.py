@@ -8,12 +8,12 @@ import secrets
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import create_engine, delete, event, select, text, update
+from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from .models import Base, Conversation, Message, utcnow
+from .models import AuditEvent, Base, Conversation, Message, Note, utcnow
 
 __all__ = ["Store", "Conversation", "Message", "hash_public_id"]
 
@@ -46,7 +46,8 @@ def _engine(url: str):
 
 class Store:
     # What a turn may change on a conversation.
-    CONTEXT_COLUMNS = ("lang", "audience", "country", "state", "risk", "last_activity_at")
+    CONTEXT_COLUMNS = ("lang", "audience", "country", "risk", "flags", "misunderstood",
+                       "last_activity_at")
 
     def __init__(self, database_url: str, tracker_database_url: str):
         self.engine = _engine(database_url)
@@ -81,8 +82,10 @@ class Store:
                 select(Conversation).where(Conversation.public_id_hash == hash_public_id(public_id))
             ).first()
 
-    def record_turn(self, conversation: Conversation, user_text: str, replies: list[dict]) -> None:
-        """Saves the conversation's new context and the turn's messages in one transaction."""
+    def record_turn(self, conversation: Conversation, user_text: str, replies: list[dict],
+                    flag: str | None = None) -> None:
+        """Saves the conversation's new context and the turn's messages in one transaction.
+        `flag` marks the user's message (crisis, emergency) for the console."""
         conversation.last_activity_at = utcnow()
         with self.session() as session:
             session.execute(
@@ -90,7 +93,7 @@ class Store:
                 .where(Conversation.id == conversation.id)
                 .values({column: getattr(conversation, column) for column in self.CONTEXT_COLUMNS})
             )
-            session.add(Message(conversation_id=conversation.id, sender="user", text=user_text))
+            session.add(Message(conversation_id=conversation.id, sender="user", text=user_text, flag=flag))
             for reply in replies:
                 session.add(
                     Message(
@@ -100,6 +103,25 @@ class Store:
                         topic=reply["topic"],
                     )
                 )
+
+    def add_message(self, conversation_id: str, sender: str, text: str, topic: str | None = None) -> Message:
+        """A message outside a user's turn: a counsellor's, or the bot's when a counsellor joins or leaves."""
+        with self.session() as session:
+            message = Message(conversation_id=conversation_id, sender=sender, text=text, topic=topic)
+            session.add(message)
+            session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(last_activity_at=utcnow())
+            )
+        return message
+
+    def user_messages_since(self, conversation_id: str, period: dt.timedelta) -> int:
+        with self.session() as session:
+            return session.scalar(
+                select(func.count()).select_from(Message).where(
+                    Message.conversation_id == conversation_id, Message.sender == "user",
+                    Message.created_at > utcnow() - period,
+                )
+            ) or 0
 
     def transcript(self, conversation_id: str) -> list[Message]:
         with self.session() as session:
@@ -114,6 +136,11 @@ class Store:
         if not conversation_ids:
             return
         with self.session() as session:
+            session.execute(
+                update(AuditEvent).where(AuditEvent.conversation_id.in_(conversation_ids))
+                .values(conversation_id=None, detail=None)
+            )
+            session.execute(delete(Note).where(Note.conversation_id.in_(conversation_ids)))
             session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
             session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))
         try:

@@ -18,6 +18,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LiveServer, axe_violations
 from chatbot.api import ASSISTANT
+from chatbot.console import ACCOUNTS
 from chatbot.content import Context
 from chatbot.storage import Message
 from conftest import free_port
@@ -455,3 +456,66 @@ def test_hostile_text_shows_as_text(session, site):
     assert page.locator(".transcript script, .transcript img, .transcript b").count() == 0
     assert page.evaluate("() => window.__pwned") is None
     screenshot(page, "chat-hostile")
+
+
+# -- a counsellor takes over (the console) ---------------------------------------------------------
+
+
+@pytest.fixture
+def console_site(rasa_config, tmp_path):
+    """Its own database, so the teen below is the only one waiting."""
+    server = LiveServer(replace(rasa_config, port=free_port(), events_poll_seconds=0.2,
+                                database_url=f"sqlite:///{tmp_path / 'console.db'}")).start()
+    server.app[ACCOUNTS].create("marta", "a long enough secret", "counsellor")
+    yield server
+    server.stop()
+
+
+def test_a_teen_asks_for_a_person_and_a_counsellor_answers_live_then_the_bot_resumes(browser, console_site):
+    # bypass_csp: only so that axe-core can be injected into the console page at the end.
+    teen = Session(browser, console_site)
+    counsellor = Session(browser, console_site, viewport=DESKTOP, bypass_csp=True)
+    try:
+        desk = counsellor.page("/console")
+        desk.fill("#username", "marta")
+        desk.fill("#password", "a long enough secret")
+        desk.click("button[type=submit]")
+        expect(desk.locator("#waiting .none")).to_have_count(1)
+
+        chat = teen.page("/en/")
+        send(chat, "can i talk to a real person please")
+        expect(chat.locator(".transcript .msg-bot").last).to_contain_text("You're on the list")
+
+        top = desk.locator("#waiting li").first
+        expect(top).to_contain_text("can i talk to a real person please")
+        expect(desk).to_have_title("(1) Counsellor console")
+        top.locator("button").click()
+        expect(desk.locator(".actions button", has_text="Claim")).to_be_visible()
+        desk.keyboard.press("c")  # claim, from the keyboard
+        expect(desk.locator("#reply-text")).to_be_visible()
+        desk.keyboard.press("r")
+        desk.keyboard.type("Hi, I'm Marta from the support team. I'm here with you.")
+        desk.keyboard.press("Control+Enter")
+
+        expect(chat.locator(".transcript .msg-counsellor .bubble")).to_have_text(
+            "Hi, I'm Marta from the support team. I'm here with you.")
+        chat.fill("#message", "thank you, I was scared")
+        chat.click(".send")
+        expect(desk.locator(".transcript .msg-user").last).to_contain_text("thank you, I was scared")
+        ARTIFACTS.mkdir(exist_ok=True)
+        desk.screenshot(path=str(ARTIFACTS / "console-1280x800.png"))
+        chat.wait_for_function("() => document.querySelector('.typing').hidden")
+        assert chat.locator(".transcript .msg-bot").last.inner_text().find("Marta") == -1
+
+        desk.select_option("#outcome", "advice")
+        desk.click("form.inline button[type=submit]:has-text('Close')")
+        expect(chat.locator(".transcript .msg-bot").last).to_contain_text("has ended the conversation")
+        send(chat, "how do i report it to the police")
+        expect(chat.locator(".transcript .msg-bot").last).to_contain_text("police")
+        expect(chat.locator(".transcript .msg-bot").last).not_to_contain_text("has ended the conversation")
+        expect(desk.locator("#detail")).to_contain_text("Closed")
+        assert axe_violations(desk) == []
+    finally:
+        teen.context.close()
+        counsellor.context.close()
+    assert teen.foreign_requests() == [] and counsellor.foreign_requests() == []
