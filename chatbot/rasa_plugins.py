@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, List
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.nlg.generator import NaturalLanguageGenerator
@@ -133,3 +133,72 @@ class FoldingTokenizer(WhitespaceTokenizer):
             folded = fold(token.text)
             token.lemma = _SHORTHAND.get(folded, folded)
         return tokens
+
+
+from rasa.engine.graph import ExecutionContext, GraphComponent  # noqa: E402
+from rasa.engine.storage.resource import Resource  # noqa: E402
+from rasa.engine.storage.storage import ModelStorage  # noqa: E402
+from rasa.nlu.classifiers.classifier import IntentClassifier  # noqa: E402
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT  # noqa: E402
+from rasa.shared.nlu.training_data.message import Message  # noqa: E402
+
+CRISIS_INTENTS = ("crisis_support", "emergency")
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CrisisIdiomGuard(GraphComponent, IntentClassifier):
+    """Overrules a crisis_support or emergency prediction when our crisis lexicon reads the
+    message as a known idiom or harmless use and nothing else ("me muero de vergüenza",
+    "this exam is killing me", "suicide squad", "he follows me on insta"): the prediction
+    falls to the next intent of the ranking (the FallbackClassifier after it may still
+    answer nlu_fallback). See chatbot.safety.only_idioms: a message with any crisis or
+    emergency phrase, or any alarming word outside its idioms, keeps the model's reading.
+
+    It can only take an alarm away from the NLU, never from the lexicon: our service adds the
+    crisis reply whenever the lexicon fires, whatever Rasa answers. Goes after the intent
+    classifier and before the FallbackClassifier in config.yml."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"intents": list(CRISIS_INTENTS)}
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CrisisIdiomGuard":
+        return cls(config)
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.intents = frozenset(config.get("intents") or CRISIS_INTENTS)
+        import threading
+
+        from . import safety
+
+        self._safety = safety
+        # the lexicon takes a few seconds to load: do it now, not on the first message
+        threading.Thread(target=safety.warm_up, name="crisis-lexicon", daemon=True).start()
+
+    def process(self, messages: List[Message]) -> List[Message]:  # typing.List: Rasa reads the annotation
+        for message in messages:
+            try:
+                self._guard(message)
+            except Exception:  # noqa: BLE001 - keep the model's reading if anything goes wrong
+                log.exception("crisis idiom guard failed; keeping the NLU prediction")
+        return messages
+
+    def _guard(self, message) -> None:
+        intent = message.get(INTENT) or {}
+        if intent.get("name") not in self.intents:
+            return
+        text = message.get(TEXT)
+        if not text or not self._safety.only_idioms(text):
+            return
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        others = [dict(r) for r in ranking if r.get("name") not in self.intents]
+        if not others:
+            return
+        demoted = [dict(r, confidence=0.0) for r in ranking if r.get("name") in self.intents]
+        log.debug("crisis idiom guard: %s (%.2f) -> %s", intent.get("name"),
+                  intent.get("confidence") or 0.0, others[0].get("name"))
+        message.set(INTENT, {"name": others[0]["name"], "confidence": others[0].get("confidence")},
+                    add_to_output=True)
+        message.set(INTENT_RANKING_KEY, others + demoted, add_to_output=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
 import chatbot.safety as safety
-from chatbot.safety import assess, explain
+from chatbot.safety import assess, explain, only_idioms
 
 # --------------------------------------------------------------------------------------------
 # English
@@ -537,6 +539,14 @@ ES_NEGATIVE = [
 ]
 
 
+# The second development set (tests/safety_dev.yml), written after the lists above.
+_DEV = yaml.safe_load((Path(__file__).parent / "safety_dev.yml").read_text(encoding="utf-8"))
+
+
+def _dev(section: str) -> list[str]:
+    return [text for lang in ("en", "es") for text in (_DEV[lang].get(section) or [])]
+
+
 def _why(text: str) -> str:
     try:
         return "\n".join(f"{m['section']}{' (cancelled)' if m['cancelled'] else ''}: "
@@ -558,6 +568,100 @@ def test_emergency(text):
 @pytest.mark.parametrize("text", EN_NEGATIVE + ES_NEGATIVE)
 def test_not_crisis(text):
     assert assess(text) is None, _why(text)
+
+
+@pytest.mark.parametrize("text", _dev("crisis"))
+def test_crisis_second_set(text):
+    assert assess(text) == "crisis", _why(text)
+
+
+@pytest.mark.parametrize("text", _dev("emergency"))
+def test_emergency_second_set(text):
+    # crisis outranks emergency, and either one brings the helplines
+    assert assess(text) in ("emergency", "crisis"), _why(text)
+
+
+@pytest.mark.parametrize("text", _dev("not_crisis"))
+def test_not_crisis_second_set(text):
+    assert assess(text) is None, _why(text)
+
+
+@pytest.mark.parametrize("text", _dev("flagged_on_purpose"))
+def test_ambiguous_messages_are_flagged(text):
+    assert assess(text) is not None, _why(text)
+
+
+@pytest.mark.parametrize("text", _dev("missed_known"))
+@pytest.mark.xfail(strict=True, reason="a known miss: when it passes, move it to crisis")
+def test_known_misses(text):
+    assert assess(text) == "crisis"
+
+
+def test_second_set_size_and_overlap():
+    first = set(EN_CRISIS + EN_EMERGENCY + EN_NEGATIVE + ES_CRISIS + ES_EMERGENCY + ES_NEGATIVE)
+    for lang in ("en", "es"):
+        for section, minimum in [("crisis", 100), ("emergency", 20), ("not_crisis", 100)]:
+            cases = _DEV[lang][section]
+            assert len(set(cases)) == len(cases), f"{lang} {section} has duplicates"
+            assert len(cases) >= minimum, f"{lang} {section}"
+    every = [t for lang in ("en", "es") for cases in _DEV[lang].values() for t in cases or []]
+    assert len(set(every)) == len(every), "a message is in two sections"
+    assert not first & set(every), "already in the first set"
+
+
+# --- the NLU guard: only_idioms ------------------------------------------------------------
+# Messages an NLU model tends to read as crisis, and the lexicon explains as idioms: the guard
+# (chatbot.rasa_plugins.CrisisIdiomGuard) may overrule the model on them.
+IDIOMS_ONLY = [
+    "me muero de vergüenza", "me muero de risa jajaja", "me mato a estudiar", "mi madre me mata si se entera",
+    "esto me está matando", "me muero si lo ven mis amigas", "sería un suicidio social que lo vieran todos",
+    "me he cortado el pelo", "estoy muerta de cansancio", "se me ha muerto el móvil",
+    "mi madre está fuera esperándome en el coche", "me sigue en instagram y me manda mensajes",
+    "no puedo más de la risa", "ya no aguanto a ese tío", "estaba matando el tiempo",
+    "i'm dying of embarrassment", "this is killing me lol", "i'd die if my mum saw those pics",
+    "my mom is going to kill me if she finds out", "the movie was suicide squad",
+    "it would be social suicide to tell anyone", "i cut my hair last night", "dead tired after school today",
+    "he hacked into my instagram", "someone is following me on insta", "i'm bored to death",
+    "this exam is going to be the death of me", "my phone died last night", "I keep dying in Fortnite",
+    "he said he'd ruin my life", "i burned myself on the oven",
+]
+# An idiom is there, but so is a crisis phrase or an alarming word outside it: the model's
+# crisis reading must stand.
+IDIOM_AND_MORE = [
+    "me muero de vergüenza, me quiero morir", "my mom is gonna kill me, i want to die",
+    "i'm dying of embarrassment and i have the pills here", "mi madre me mata si se entera, tengo un cuchillo",
+    "this is killing me lol, i can't see the point of living", "me muero de vergüenza y no quiero vivir",
+    "i cut my hair and then i cut myself", "ya no aguanto a ese tío, me quiero morir",
+    "my mum will kill me, nobody would miss me anyway", "me mato a estudiar y aun asi soy una carga",
+    "i'd die if my mum saw, and honestly i want to disappear forever",
+    "i'm dying of embarrassment. i'm on the bridge",
+]
+
+
+@pytest.mark.parametrize("text", IDIOMS_ONLY)
+def test_only_idioms(text):
+    assert only_idioms(text), _why(text)
+
+
+@pytest.mark.parametrize("text", IDIOM_AND_MORE + EN_CRISIS + ES_CRISIS + EN_EMERGENCY + ES_EMERGENCY
+                         + _dev("crisis") + _dev("emergency") + _dev("missed_known")
+                         + _dev("flagged_on_purpose"))
+def test_never_only_idioms_with_a_crisis_sign(text):
+    assert not only_idioms(text), _why(text)
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", b"me muero de risa", "x" * 60_000, 12])
+def test_only_idioms_never_raises(value):
+    assert only_idioms(value) in (True, False)
+
+
+def test_only_idioms_says_false_when_the_lexicon_breaks(monkeypatch):
+    class Broken:
+        def only_idioms(self, text):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(safety, "_detector", Broken())
+    assert only_idioms("me muero de risa") is False
 
 
 def test_development_set_size():

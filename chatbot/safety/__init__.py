@@ -13,7 +13,8 @@ broken lexicon file degrades to extra helpline offers, never to silence.
 
 The phrases live in ``lexicon/en.yml`` and ``lexicon/es.yml`` (syntax at the top of each
 file). Both languages are always checked, whatever language the conversation is in.
-``explain(text)`` lists which patterns matched and which an idiom cancelled; ``python -m
+``explain(text)`` lists which patterns matched and which an idiom cancelled; ``only_idioms(text)``
+says whether the lexicon explains every alarming word of a message as an idiom; ``python -m
 chatbot.safety`` checks the lexicon files and tries messages from the command line.
 
 Loading compiles the lexicons into spaCy Matchers and reads a Spanish and English word list
@@ -30,7 +31,7 @@ import time
 
 from .normalize import clean, strip_accents
 
-__all__ = ["assess", "explain", "warm_up", "get_detector", "CRISIS", "EMERGENCY"]
+__all__ = ["assess", "explain", "only_idioms", "warm_up", "get_detector", "CRISIS", "EMERGENCY"]
 
 CRISIS = "crisis"
 EMERGENCY = "emergency"
@@ -91,6 +92,22 @@ def assess(text: str) -> str | None:
             return _fallback(text)
         except Exception:  # noqa: BLE001
             return None
+
+
+def only_idioms(text: str) -> bool:
+    """True when the lexicon reads the message as harmless: it holds a known idiom ("me muero
+    de vergüenza", "my mum will kill me", "suicide squad"), no crisis or emergency phrase, and
+    no word that can signal danger outside those idioms. The NLU guard
+    (chatbot.rasa_plugins.CrisisIdiomGuard) uses it to overrule a crisis reading of such a
+    message. Never raises: when in doubt, or if the lexicon fails, it says False."""
+    try:
+        text = _as_text(text)
+        if not text or not text.strip() or len(text) > MAX_CHARS:
+            return False
+        return get_detector().only_idioms(text)
+    except Exception:  # noqa: BLE001
+        log.exception("crisis lexicon failed in only_idioms; keeping the NLU's reading")
+        return False
 
 
 def explain(text: str) -> list[dict]:

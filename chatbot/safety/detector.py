@@ -321,8 +321,12 @@ class Detector:
             if matcher is not None:
                 yield from matcher(doc)
 
-    def matches(self, text: str) -> list[Match]:
-        keys = self.keys(text)
+    def matches(self, text: str, all_idioms: bool = False) -> list[Match]:
+        """Every pattern matching the message. The not_crisis (idiom) patterns are run only
+        when a crisis or emergency pattern matched, unless all_idioms is set."""
+        return self._match_keys(self.keys(text), all_idioms)
+
+    def _match_keys(self, keys: list[str], all_idioms: bool = False) -> list[Match]:
         words = [self._blank(k) for k in keys]
         found: dict[tuple, Match] = {}
         step = CHUNK - OVERLAP
@@ -330,7 +334,7 @@ class Detector:
             chunk = words[offset:offset + CHUNK]
             doc = self._Doc(self._nlp.vocab, words=chunk)
             hits = list(self._run(doc, chunk, negative=False))
-            if hits:
+            if hits or all_idioms:
                 hits += list(self._run(doc, chunk, negative=True))
             for match_id, start, end in hits:
                 comp = self._by_id[match_id]
@@ -356,6 +360,44 @@ class Detector:
             return "emergency"
         return None
 
+    def only_idioms(self, text: str) -> bool:
+        """True when the message holds a known idiom or harmless use ("me muero de risa",
+        "my mum will kill me", "suicide squad", "he follows me on insta"), no live crisis or
+        emergency phrase, and no word that can signal danger outside the idioms' words.
+
+        Used to overrule an NLU model that reads such a message as crisis or emergency: the
+        lexicon then explains every alarming word of it. Anything else returns False.
+        """
+        keys = self.keys(text)
+        found = self._match_keys(keys, all_idioms=True)
+        if any(m.section != "not_crisis" and not m.cancelled for m in found):
+            return False
+        covered = {i for m in found if m.section == "not_crisis" for i in range(m.start, m.end)}
+        if not covered:
+            return False
+        return not any(DANGER_KEY.match(k) for i, k in enumerate(keys) if i not in covered)
+
+
+# Words (as keys: see normalize.key) that can signal suicide, self-harm or danger in either
+# language. only_idioms() says False when one of them stands outside every idiom of a message.
+# Broad on purpose: a word here only keeps the NLU's crisis reading, it never raises an alarm.
+DANGER_KEY = re.compile(r"""^(?:
+    di|die|dies|died|diing|dying|ded|dead|deth|death|kil\w*|suis\w*|sui|sucid\w*|kms|kys|ctb|
+    unalib\w*|self\w*|myself|mysef|myslf|harm\w*|hurt\w*|kut\w*|pil|pils|tablets|meds|
+    oberdos\w*|od|jump\w*|hang\w*|nek|top|end|ending|ended|ends|alibe|libe|libing|lib|life|
+    exist\w*|disap\w*|banish\w*|gone|wake|woke|born|burden|blead\w*|bled|bleed\w*|blod|
+    knife|knibes|blade\w*|rasor\w*|rope|noose|bridge|gun|shot|shoot\w*|stab\w*|drown\w*|
+    danger\w*|unsafe|folow\w*|stalk\w*|outside|polise|kops|911|999|112|024|988|ambulanse|
+    help|sos|emergensi|emergensy|hit|hiting|beat\w*|atak\w*|rape\w*|kidnap\w*|trap\w*|
+    lok\w*|hid\w*|tired|join|heaben|paracetamol|ibuprof\w*|aspirin\w*|tilenol|painkil\w*|
+    antidepres\w*|poison\w*|benen\w*|ahog\w*|sielo|
+    mor\w*|muer\w*|mat[aeo]\w*|mat|autoles\w*|lesion\w*|kort\w*|dano|lastim\w*|
+    pastil\w*|tir[aeo]\w*|lans\w*|abent\w*|desapares\w*|bib\w*|bida|exist\w*|despert\w*|
+    akab\w*|termin\w*|salida|karga|estorbo|sangr\w*|kuchil\w*|nabaja|kuerda|puente|
+    bentana|balkon|asotea|peligro|polisia|poli|ayuda|sokoro|sig[aeiu]\w*|persig\w*|fuera|
+    afuera|peg[aeou]\w*|golpe\w*|enser\w*|sekuestr\w*|ahork\w*|kolg\w*|sentido|
+    despid\w*|adios|godbye|goodbye
+)$""", re.VERBOSE)
 
 _UNQUOTED_HASH = re.compile(r"""^\s*-\s+[^'"\s#].*\s#""")
 

@@ -1,0 +1,87 @@
+"""The crisis development sets through a trained NLU model, without starting any server:
+how often the NLU alone calls a hard negative crisis_support or emergency, and what the lexicon
+and the NLU together catch (as the chat API does: either one flags the message).
+
+    .venv/bin/python bench/crisis_dev.py [MODEL.tar.gz] [--simulate-guard]
+                                          (default model: train or reuse the one in models/)
+
+Development sets only (tests/test_safety.py and tests/safety_dev.yml); the held-out set is
+measured by bench/run.py.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from chatbot import rasa_process, redaction, safety  # noqa: E402
+from chatbot.config import Config  # noqa: E402
+from tests import test_safety as dev  # noqa: E402
+
+CRISIS_INTENTS = {"crisis_support", "emergency"}
+
+
+def cases() -> dict[str, dict[str, list[str]]]:
+    extra = yaml.safe_load((ROOT / "tests" / "safety_dev.yml").read_text(encoding="utf-8"))
+    out = {}
+    for lang, up in (("en", "EN"), ("es", "ES")):
+        out[lang] = {
+            "positive": getattr(dev, f"{up}_CRISIS") + getattr(dev, f"{up}_EMERGENCY")
+            + extra[lang]["crisis"] + extra[lang]["emergency"],
+            "negative": getattr(dev, f"{up}_NEGATIVE") + extra[lang]["not_crisis"],
+        }
+    return out
+
+
+async def main(model: Path, simulate_guard: bool = False) -> None:
+    from rasa.core.agent import Agent
+
+    logging.getLogger("rasa").setLevel(logging.ERROR)
+    agent = Agent.load(str(model))
+    for lang, sets in cases().items():
+        async def nlu(text):
+            redacted = redaction.redact(text)
+            parsed = await agent.parse_message(redacted)
+            name, conf = parsed["intent"]["name"], parsed["intent"].get("confidence") or 0.0
+            if simulate_guard and name in CRISIS_INTENTS and safety.only_idioms(redacted):
+                return "(guarded)", conf
+            return name, conf
+
+        nlu_alarms, both_alarms, missed_nlu, missed_both = [], [], [], []
+        for text in sets["negative"]:
+            intent, conf = await nlu(text)
+            if intent in CRISIS_INTENTS:
+                nlu_alarms.append((text, intent, conf))
+            if intent in CRISIS_INTENTS or safety.assess(text):
+                both_alarms.append(text)
+        for text in sets["positive"]:
+            intent, conf = await nlu(text)
+            if intent not in CRISIS_INTENTS:
+                missed_nlu.append((text, intent, conf))
+                if not safety.assess(text):
+                    missed_both.append((text, intent, conf))
+        pos, neg = len(sets["positive"]), len(sets["negative"])
+        print(f"{lang}: NLU alone recall {1 - len(missed_nlu) / pos:.3f}, false alarms "
+              f"{len(nlu_alarms) / neg:.3f} ({len(nlu_alarms)}/{neg}); lexicon + NLU recall "
+              f"{1 - len(missed_both) / pos:.3f}, false alarms {len(both_alarms) / neg:.3f} "
+              f"({len(both_alarms)}/{neg})")
+        for text, intent, conf in nlu_alarms:
+            print(f"   NLU false alarm: {text!r} -> {intent} {conf:.2f}")
+        for text, intent, conf in missed_both:
+            print(f"   missed by both: {text!r} -> {intent} {conf:.2f}")
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    path = Path(args[0]) if args else rasa_process.train(Config.from_env())
+    # --simulate-guard: apply chatbot.rasa_plugins.CrisisIdiomGuard's rule to a model trained
+    # without it
+    asyncio.run(main(path, "--simulate-guard" in sys.argv))
