@@ -513,3 +513,26 @@ def test_erasing_a_conversation_removes_its_notes_and_the_details_of_its_audit(t
         (event,) = session.scalars(select(AuditEvent)).all()
         assert (event.action, event.conversation_id, event.detail) == ("claim", None, None)
         assert session.get(Conversation, conversation.id) is None
+
+
+def test_a_database_from_the_previous_version_gets_the_new_columns(tmp_path):
+    import sqlite3
+
+    from chatbot.storage import Store
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the conversations and messages tables as they were
+        db.execute("CREATE TABLE conversations (id VARCHAR(32) PRIMARY KEY, public_id_hash VARCHAR(64) NOT NULL UNIQUE, "
+                   "channel VARCHAR(8) NOT NULL, lang VARCHAR(2) NOT NULL, audience VARCHAR(8) NOT NULL, "
+                   "country VARCHAR(2) NOT NULL, state VARCHAR(16) NOT NULL, risk VARCHAR(16), "
+                   "created_at DATETIME NOT NULL, last_activity_at DATETIME NOT NULL)")
+        db.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, conversation_id VARCHAR(32) NOT NULL, "
+                   "sender VARCHAR(12) NOT NULL, text TEXT NOT NULL, topic VARCHAR(32), created_at DATETIME NOT NULL)")
+        db.execute("INSERT INTO conversations VALUES ('c1', 'h', 'web', 'es', 'teen', 'ES', 'bot', NULL, "
+                   "'2026-11-01 10:00:00', '2026-11-01 10:00:00')")
+    store = Store(f"sqlite:///{path}", f"sqlite:///{tmp_path / 'r.db'}")
+    store.create_all()
+    with store.session() as session:
+        old = session.get(Conversation, "c1")
+        assert (old.misunderstood, old.priority, old.flags) == (0, None, None)
+    assert store.user_messages_since("c1", dt.timedelta(days=1)) == 0

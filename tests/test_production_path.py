@@ -1,14 +1,18 @@
 """The production path: PostgreSQL for our tables and Rasa's tracker, Redis for Rasa's lock
 store, and two web instances serving one conversation."""
+import asyncio
 import os
 import secrets
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from chatbot import rasa_process
+from chatbot.api import ASSISTANT
 from chatbot.app import create_app
+from chatbot.console import ACCOUNTS
+from chatbot.storage.models import Counsellor
 from chatbot.storage import Store
 from conftest import free_port, make_config, running_rasa, say, start_conversation
 
@@ -75,6 +79,29 @@ async def test_two_instances_serve_one_conversation_on_postgres_and_redis(produc
             text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": stored.id}
         ).scalar()
     assert left == 0
+
+
+async def test_two_instances_two_counsellors_one_claim_on_postgres(production_config):
+    """The same conversation claimed through two app instances at the same moment, many times:
+    PostgreSQL lets exactly one counsellor have it each time."""
+    first_app, second_app = create_app(production_config), create_app(production_config)
+    async with TestClient(TestServer(first_app)) as first, TestClient(TestServer(second_app)) as second:
+        accounts = first_app[ACCOUNTS]
+        names = [f"c{secrets.token_hex(3)}" for _ in range(2)]
+        for name in names:
+            accounts.create(name, "a long enough secret")
+        with Store(production_config.database_url, production_config.tracker_database_url).session() as session:
+            ids = [session.scalars(select(Counsellor.id).where(Counsellor.username == n)).one() for n in names]
+        handoffs = [first_app[ASSISTANT].handoff, second_app[ASSISTANT].handoff]
+        for _ in range(10):
+            public_id = await start_conversation(first, lang="en")
+            await say(second, public_id, "I want to talk to a real person")
+            conversation = first_app[ASSISTANT].store.find(public_id)
+            assert conversation.state == "waiting"
+            wins = await asyncio.gather(*(asyncio.to_thread(h.claim, conversation.id, i) for h, i in zip(handoffs, ids)))
+            assert sorted(wins) == [False, True]
+            held = first_app[ASSISTANT].store.find(public_id)
+            assert held.state == "human" and held.counsellor_id == ids[wins.index(True)]
 
 
 def test_redis_lock_store_is_configured(production_config):

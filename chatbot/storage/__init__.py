@@ -8,7 +8,7 @@ import secrets
 from contextlib import contextmanager
 from typing import Iterator
 
-from sqlalchemy import create_engine, delete, event, func, select, text, update
+from sqlalchemy import create_engine, delete, event, func, inspect, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
@@ -56,6 +56,25 @@ class Store:
 
     def create_all(self) -> None:
         Base.metadata.create_all(self.engine)
+        self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        """A database made by an earlier version gets the columns added since (create_all only
+        makes missing tables). Existing rows take the column's default."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table in Base.metadata.sorted_tables:
+                present = {column["name"] for column in inspector.get_columns(table.name)}
+                for column in table.columns:
+                    if column.name in present:
+                        continue
+                    default = column.default.arg if column.default is not None and column.default.is_scalar else None
+                    sql = f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.type.compile(self.engine.dialect)}"
+                    if isinstance(default, bool):
+                        sql += " DEFAULT " + ("TRUE" if default else "FALSE")
+                    elif isinstance(default, int):
+                        sql += f" DEFAULT {default}"
+                    connection.execute(text(sql))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
