@@ -105,6 +105,8 @@ class Assistant:
         else:
             replies = await self._answer(conversation, message, risk, ctx)
         status = None if message == f"/{STOP_WAITING}" else self._escalate(conversation, replies, risk)
+        if status is None and conversation.state == handoff.WAITING:
+            status = self._status(conversation)
 
         try:
             self.store.record_turn(conversation, stored, replies, flag=risk)
@@ -162,6 +164,13 @@ class Assistant:
         else:
             replies[at] = update
         return status
+
+    def _status(self, conversation: Conversation):
+        try:
+            return self.handoff.status(conversation)
+        except SQLAlchemyError:
+            log.exception("could not read the queue")
+            return None
 
     def _too_fast(self, conversation: Conversation) -> bool:
         try:

@@ -54,7 +54,8 @@ def open_stream(request: web.Request) -> Iterator[asyncio.Event]:
 def _new_messages(store: Store, conversation_id: str, after: int) -> list[dict] | None:
     """Messages from counsellors after `after`; None once the conversation is gone."""
     with store.session() as session:
-        if session.get(Conversation, conversation_id) is None:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
             return None
         rows = session.scalars(
             select(Message)
@@ -63,7 +64,8 @@ def _new_messages(store: Store, conversation_id: str, after: int) -> list[dict] 
             .order_by(Message.id)
             .limit(50)
         )
-        return [{"id": m.id, "sender": m.sender, "text": m.text} for m in rows]
+        # `state` after the message: a counsellor joined (human) or left (bot).
+        return [{"id": m.id, "sender": m.sender, "text": m.text, "state": conversation.state} for m in rows]
 
 
 def _last_seen(request: web.Request) -> int:

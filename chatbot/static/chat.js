@@ -27,7 +27,7 @@
   var deleteButton = form.querySelector(".delete");
   var idField = form.querySelector("input[name=id]");
 
-  var state = { id: null, busy: false, lastSeen: 0, seen: {}, source: null };
+  var state = { id: null, busy: false, lastSeen: 0, seen: {}, source: null, mode: "bot" };
   var greetingChoices = readChoices();
 
   // -- storage -------------------------------------------------------------------------------
@@ -157,6 +157,20 @@
     notice.textContent = text || "";
   }
 
+  // Where a request for a person stands: waiting (with the place in the queue) or with a person.
+  function showState(mode, handoff) {
+    if (mode === "waiting") {
+      var position = handoff && handoff.position;
+      say(position ? root.getAttribute("data-waiting-position").replace("{position}", position)
+                   : root.getAttribute("data-waiting"));
+    } else if (mode === "human") {
+      say(root.getAttribute("data-with-counsellor"));
+    } else if (state.mode && state.mode !== "bot") {
+      say("");
+    }
+    state.mode = mode;
+  }
+
   // -- talking to the server -----------------------------------------------------------------
 
   function request(method, url, body) {
@@ -218,6 +232,7 @@
         });
         var last = (data.messages || [])[data.messages.length - 1];
         setChoices(last ? last.buttons : []);
+        showState(data.state, data.handoff);
         reveal(first);
       });
     }).catch(function () {
@@ -264,6 +279,7 @@
       state.seen[message.id] = true;
       state.lastSeen = Math.max(state.lastSeen, message.id);
       reveal(addMessage(message.sender, message.text));
+      if (message.state) showState(message.state);
     });
     source.addEventListener("erased", function () {
       forget();
