@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from aiohttp import web
 
@@ -10,7 +11,23 @@ from .conversation import LANGS, Assistant, InvalidPayload
 ASSISTANT = web.AppKey("assistant", Assistant)
 
 MAX_TEXT = 2000
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 routes = web.RouteTableDef()
+
+
+def user_text(raw: str) -> str:
+    """A user's message as every channel handles it: no null bytes, no lone surrogates (valid
+    JSON can carry them; no database can store them), no surrounding space."""
+    return _LONE_SURROGATE.sub("\ufffd", raw.replace("\x00", "")).strip()
+
+
+async def read_form(request: web.Request):
+    """A form body, or 400 when it cannot be decoded (unknown charset, broken multipart)."""
+    try:
+        return await request.post()
+    except (ValueError, LookupError) as error:  # UnicodeDecodeError is a ValueError
+        raise web.HTTPBadRequest(text="The form could not be read.") from error
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -22,7 +39,7 @@ async def _json_body(request: web.Request) -> dict:
         return {}
     try:
         body = json.loads(await request.text())
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    except (ValueError, LookupError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise web.HTTPUnprocessableEntity(
             text=json.dumps({"error": "The body must be JSON."}), content_type="application/json"
         )
@@ -39,7 +56,7 @@ async def create_conversation(request: web.Request) -> web.Response:
     lang, country = body.get("lang"), body.get("country")
     if lang is not None and lang not in LANGS:
         return _problem(422, "'lang' must be 'es' or 'en'.")
-    if country is not None and not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
+    if country is not None and not (isinstance(country, str) and _COUNTRY.fullmatch(country)):
         return _problem(422, "'country' must be a two-letter country code.")
     assistant = request.app[ASSISTANT]
     public_id = assistant.start("web", lang, country)
@@ -62,11 +79,12 @@ async def post_message(request: web.Request) -> web.Response:
         except InvalidPayload:
             return _problem(422, "Unknown button payload.")
     else:
-        if not isinstance(text, str) or not text.strip():
+        text = user_text(text) if isinstance(text, str) else None
+        if not text:
             return _problem(422, "Write a message: 'text' must not be empty.")
         if len(text) > MAX_TEXT:
             return _problem(422, f"The message is too long: at most {MAX_TEXT} characters.")
-        turn = await assistant.handle(conversation, text=text.replace("\x00", "").strip())
+        turn = await assistant.handle(conversation, text=text)
     body = {"messages": turn.messages, "state": turn.state, "lang": turn.lang}
     if turn.handoff:
         body["handoff"] = turn.handoff

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
 from pathlib import Path
@@ -40,8 +41,12 @@ async def never_a_5xx(request: web.Request, handler):
         return await handler(request)
     except web.HTTPException:
         raise
-    except Exception:  # the last line of defence: the user still gets a useful answer
-        log.exception("unhandled error on %s", _ID_IN_PATH.sub("/conversations/…", request.path))
+    except Exception as error:  # the last line of defence: the user still gets a useful answer
+        if isinstance(error, OSError) and error.errno == errno.ENAMETOOLONG:  # a static file name
+            raise web.HTTPNotFound() from error
+        # The route's pattern, not the path: a path is text anyone can send.
+        route = getattr(request.match_info.route.resource, "canonical", "an unknown route")
+        log.exception("unhandled error on %s %s", request.method, route)
         assistant = request.app[ASSISTANT]
         reply = assistant.content.render("unavailable", assistant.default_context()).as_dict()
         return web.json_response({"messages": [reply], "state": "bot"}, status=200)

@@ -314,10 +314,6 @@ def test_no_message_text_in_any_log_line(evidence):
     assert message_texts_in(evidence.logs_but_sql_echo) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: at INFO/DEBUG, the sqlalchemy.engine logger writes every statement with its parameters, so "
-    "each stored (redacted) message text lands in the log; fix: create_engine(..., hide_parameters=True) "
-    "in chatbot/storage/__init__.py _engine()"))
 def test_the_sql_echo_keeps_no_message_text(evidence):
     assert "INSERT INTO messages" in evidence.sql_echo  # SQLAlchemy's statement log was captured
     assert message_texts_in(evidence.sql_echo) == []

@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..api import read_form
 from .access import ACCOUNTS, COOKIE, person_of, same_origin, secure, set_cookie
 from .auth import Accounts, LoginRefused
 
@@ -40,7 +41,7 @@ async def login_form(request: web.Request) -> web.Response:
 
 @routes.post("/console/login")
 async def login(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await read_form(request)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not same_origin(request) or not expected or not hmac.compare_digest(expected, str(form.get("token", ""))):
         return _login_page(request, "The form expired. Please try again.", 403)
@@ -60,7 +61,7 @@ async def login(request: web.Request) -> web.Response:
 @routes.post("/console/logout")
 async def logout(request: web.Request) -> web.Response:
     person = person_of(request)
-    form = await request.post()
+    form = await read_form(request)
     if person and Accounts.csrf_ok(person, str(form.get("csrf", ""))):
         request.app[ACCOUNTS].logout(request.cookies.get(COOKIE, ""))
     response = web.HTTPSeeOther("/console/login")

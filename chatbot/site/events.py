@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import logging
 from contextlib import contextmanager
 from typing import Iterator
@@ -26,6 +27,7 @@ from .text import shown
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+_EVENT_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits, small enough for any database
 
 OWN_SENDERS = ("user", "bot")
 STREAM_SECONDS = 300  # then the browser reconnects (EventSource does it by itself)
@@ -70,7 +72,7 @@ def _new_messages(store: Store, conversation_id: str, after: int) -> list[dict] 
 
 def _last_seen(request: web.Request) -> int:
     values = [request.headers.get("Last-Event-ID", ""), request.query.get("after", "")]
-    return max([int(v) for v in values if v.isdigit()] or [0])
+    return max([int(v) for v in values if _EVENT_ID.fullmatch(v)] or [0])
 
 
 @routes.get("/api/conversations/{id}/events")

@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from ..api import ASSISTANT, MAX_TEXT
+from ..api import ASSISTANT, MAX_TEXT, read_form, user_text
 from ..content import Context
 from ..conversation import InvalidPayload
 from ..storage import Message
@@ -90,9 +90,9 @@ async def _chat(request: web.Request, lang: str) -> web.Response:
     assistant = request.app[ASSISTANT]
     store = assistant.store
     t = assistant.content.ui(lang, views.context(request, lang))
-    form = await request.post()
+    form = await read_form(request)
     public_id = str(form.get("id") or "")
-    text = str(form.get("text") or "").replace("\x00", "").strip()
+    text = user_text(str(form.get("text") or ""))
     payload = form.get("payload")
     conversation = store.find(public_id) if public_id else None
     if conversation is None:
@@ -151,7 +151,7 @@ async def chat_get_en(request: web.Request) -> web.Response:
 @routes.post("/exit")
 async def quick_exit(request: web.Request) -> web.Response:
     """The quick exit without JavaScript (a button of the chat form): erase, then leave."""
-    form = await request.post()
+    form = await read_form(request)
     store = request.app[ASSISTANT].store
     conversation = store.find(str(form.get("id") or ""))
     if conversation is not None:

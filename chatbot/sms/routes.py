@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from ..api import read_form
 from . import signature
 from .service import SIMULATOR, SmsService
 
@@ -20,7 +21,7 @@ async def _signed_form(request: web.Request, service: SmsService):
     """The POST parameters, after checking Twilio's signature; 404 when SMS is off."""
     if not service.enabled:
         raise web.HTTPNotFound(text="SMS is not configured on this server.")
-    params = await request.post()
+    params = await read_form(request)
     url = signature.public_url(request, service.public_base_url)
     if not signature.valid(service.token, url, params, request.headers.get(signature.HEADER)):
         log.warning("twilio webhook %s: missing or wrong signature, rejected", request.path)

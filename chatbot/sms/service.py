@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import redaction, safety
-from ..api import MAX_TEXT
+from ..api import MAX_TEXT, user_text
 from ..config import Config
 from ..content import Context
 from ..conversation import CRISIS_TOPICS, Assistant, InvalidPayload
@@ -106,7 +106,7 @@ class SmsService:
             media_sid = url.rstrip("/").rsplit("/", 1)[-1]
             if media_sid.startswith("ME"):
                 media.append(media_sid)
-        body = (params.get("Body") or "").replace("\x00", "").strip()[:MAX_TEXT]
+        body = user_text(params.get("Body") or "")[:MAX_TEXT]
         return Inbound(sid, phone, body, media, (params.get("OptOutType") or "").upper())
 
     async def receive(self, inbound: Inbound, callback_base: str) -> None:

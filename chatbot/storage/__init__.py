@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from contextlib import contextmanager
 from typing import Iterator
@@ -22,14 +23,23 @@ def hash_public_id(public_id: str) -> str:
     return hashlib.sha256(public_id.encode()).hexdigest()
 
 
+def _no_result_rows(record: logging.LogRecord) -> bool:
+    """SQLAlchemy logs every result row at DEBUG (message text included): never those."""
+    return record.levelno > logging.DEBUG
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_no_result_rows)
+
+
 def _engine(url: str):
     if url.startswith("sqlite"):
         # SQLAlchemy 1.4 opens a new SQLite connection per session by default: keep a pool.
         engine = create_engine(
-            url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False}
+            url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False},
+            hide_parameters=True,  # SQL logs (DEBUG) must never carry message text
         )
     else:
-        engine = create_engine(url, future=True, pool_pre_ping=True)
+        engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
