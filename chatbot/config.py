@@ -76,7 +76,7 @@ class Config:
     console_idle_minutes: int = 30
     # Rate limits, counted in the database (so they hold across instances); crisis messages are
     # always answered.
-    messages_per_minute: int = 20  # per conversation (web chat and SMS alike)
+    messages_per_minute: int = 60  # per conversation (web chat and SMS alike)
     sms_per_hour: int = 60  # per phone number
 
     @classmethod
@@ -119,7 +119,7 @@ class Config:
             counsellor_hours=_env("CHATBOT_COUNSELLOR_HOURS", "mon-sun 00:00-24:00"),
             counsellor_timezone=_env("CHATBOT_COUNSELLOR_TIMEZONE", "Europe/Madrid"),
             console_idle_minutes=int(_env("CHATBOT_CONSOLE_IDLE_MINUTES", "30")),
-            messages_per_minute=int(_env("CHATBOT_MESSAGES_PER_MINUTE", "20")),
+            messages_per_minute=int(_env("CHATBOT_MESSAGES_PER_MINUTE", "60")),
             sms_per_hour=int(_env("CHATBOT_SMS_PER_HOUR", "60")),
         )
 

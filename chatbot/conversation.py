@@ -44,7 +44,7 @@ class Turn:
 class Assistant:
     def __init__(self, store: Store, content: Content, rasa: RasaClient, intents: set[str],
                  handoff: Handoff, default_lang: str = "es", default_country: str = "ES",
-                 messages_per_minute: int = 20):
+                 messages_per_minute: int = 60):
         self.store = store
         self.content = content
         self.rasa = rasa
