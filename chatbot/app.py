@@ -24,6 +24,7 @@ from .storage import Store
 log = logging.getLogger(__name__)
 CONFIG = web.AppKey("config", Config)
 RETENTION_CHECK_SECONDS = 3600
+QUEUE_CHECK_SECONDS = 60
 _ID_IN_PATH = re.compile(r"/conversations/[^/]+")
 
 
@@ -47,6 +48,8 @@ async def never_a_5xx(request: web.Request, handler):
         # The route's pattern, not the path: a path is text anyone can send.
         route = getattr(request.match_info.route.resource, "canonical", "an unknown route")
         log.exception("unhandled error on %s %s", request.method, route)
+        if request.path.startswith("/console"):  # a counsellor must know an action did not happen
+            return web.json_response({"error": "That did not work (a server error). Try again."}, status=503)
         assistant = request.app[ASSISTANT]
         reply = assistant.content.render("unavailable", assistant.default_context()).as_dict()
         return web.json_response({"messages": [reply], "state": "bot"}, status=200)
@@ -81,7 +84,7 @@ def create_app(config: Config | None = None, twilio_http_client=None) -> web.App
     app.add_routes(site.routes)
     app.router.add_static("/static", site.STATIC_DIR)
     app.on_shutdown.append(site.end_streams)
-    app.cleanup_ctx.append(_background(store, config))
+    app.cleanup_ctx.append(_background(store, config, handoff, app[console.ACCOUNTS]))
 
     async def close_rasa(_app):
         await rasa.close()
@@ -90,7 +93,7 @@ def create_app(config: Config | None = None, twilio_http_client=None) -> web.App
     return app
 
 
-def _background(store: Store, config: Config):
+def _background(store: Store, config: Config, handoff: Handoff, accounts):
     """Loads the crisis lexicon and the redaction lists before the first user needs them, and
     erases conversations older than the retention period every hour."""
 
@@ -104,12 +107,27 @@ def _background(store: Store, config: Config):
                 log.exception("retention run failed; will retry")
             await asyncio.sleep(RETENTION_CHECK_SECONDS)
 
+    async def keep_the_queue_true():
+        """Every minute: conversations whose counsellor left go back to the queue, abandoned web
+        requests leave it, and expired console sessions are deleted."""
+        while True:
+            await asyncio.sleep(QUEUE_CHECK_SECONDS)
+            try:
+                moved = await asyncio.to_thread(handoff.requeue_absent)
+                expired = await asyncio.to_thread(handoff.expire_waiting)
+                await asyncio.to_thread(accounts.forget_old_sessions)
+                if moved or expired:
+                    log.info("queue: %d back from absent counsellors, %d abandoned requests dropped", moved, expired)
+            except Exception:
+                log.exception("queue check failed; will retry")
+
     async def context(_app):
         await asyncio.to_thread(safety.warm_up)
         await asyncio.to_thread(redaction.warm_up)
-        task = asyncio.create_task(erase_expired_hourly())
+        tasks = [asyncio.create_task(erase_expired_hourly()), asyncio.create_task(keep_the_queue_true())]
         yield
-        task.cancel()
+        for task in tasks:
+            task.cancel()
 
     return context
 

@@ -20,13 +20,15 @@ from .storage import Conversation, Store
 log = logging.getLogger(__name__)
 
 LANGS = ("es", "en")
-CRISIS_TOPICS = {"crisis_support", "emergency"}
 PAYLOAD = re.compile(r"^/([a-z_]{1,40})$")
 # Answers whose intent has another name (everything else: answer name == intent name).
 INTENT_OF_ANSWER = {"welcome": "greet", "language": "switch_language"}
 # Buttons answered here rather than by Rasa: they change the conversation's state.
 STOP_WAITING = "stop_waiting"
 OFFER_AFTER_MISUNDERSTOOD = 2  # fallbacks in a row before a person is offered
+RISK_OF_TOPIC = {"crisis_support": "crisis", "emergency": "emergency"}
+CRISIS_TOPICS = frozenset(RISK_OF_TOPIC)
+RATE_WINDOW = dt.timedelta(minutes=1)
 
 
 class InvalidPayload(ValueError):
@@ -69,7 +71,7 @@ class Assistant:
 
     async def handle(self, conversation: Conversation, text: str | None = None,
                      payload: str | None = None) -> Turn:
-        risk = flag = None
+        risk = None
         # Personal data never leaves this method: Rasa and our database get the redacted text;
         # crisis, language and parent detection read the original, in memory only.
         stored = redaction.redact(text) if text is not None else payload
@@ -87,23 +89,30 @@ class Assistant:
             if language.is_parent(text):
                 conversation.audience = "parent"
             if handoff.has_deadline(text):
-                flag = "deadline"
-                conversation.flags = " ".join(sorted(set((conversation.flags or "").split()) | {flag}))
-        if risk and (conversation.risk != "crisis"):
-            conversation.risk = risk
+                conversation.flags = " ".join(sorted(set((conversation.flags or "").split()) | {"deadline"}))
         ctx = self.context(conversation)
+        notices = []
+        if conversation.state == handoff.HUMAN and not self._holder_present(conversation):
+            # The counsellor left (logged out, idle, disabled): back in the queue, and the bot answers.
+            notices.append(self.content.render("handoff_requeued", ctx).as_dict())
 
         if conversation.state == handoff.HUMAN:
-            # A counsellor answers: the bot keeps quiet, but a crisis still gets the crisis lines.
+            # A counsellor answers: the bot keeps quiet, but a crisis the lexicon sees still gets
+            # the crisis lines at once. What only the NLU reads as crisis is flagged for the
+            # counsellor (highlighted, with a sound), who is reading and decides.
             replies = [self._crisis_reply(risk, ctx)] if risk else []
-        elif not risk and text is not None and self._too_fast(conversation):
-            replies = [self.content.render("rate_limited", ctx).as_dict()]
-            return Turn(messages=replies, state=conversation.state, lang=conversation.lang)
+            if not risk and text is not None:
+                risk = RISK_OF_TOPIC.get(await self.rasa.intent(message) or "")
+        elif not risk and self._too_fast(conversation):
+            return self._slow_down(conversation, stored, ctx)
         elif message == f"/{STOP_WAITING}":
-            self.handoff.cancel(conversation)
-            replies = [self.content.render(STOP_WAITING, ctx).as_dict()]
+            replies = [self._stop_waiting(conversation, ctx)]
         else:
-            replies = await self._answer(conversation, message, risk, ctx)
+            replies = notices + await self._answer(conversation, message, risk, ctx)
+        # What the NLU recognised counts as much as what the lexicon did.
+        risk = risk or next((RISK_OF_TOPIC[r["topic"]] for r in replies if r["topic"] in RISK_OF_TOPIC), None)
+        if risk and conversation.risk != "crisis":
+            conversation.risk = risk
         status = None if message == f"/{STOP_WAITING}" else self._escalate(conversation, replies, risk)
         if status is None and conversation.state == handoff.WAITING:
             status = self._status(conversation)
@@ -131,21 +140,46 @@ class Assistant:
     def _crisis_reply(self, risk: str, ctx: Context) -> dict:
         return self.content.render("crisis_support" if risk == "crisis" else "emergency", ctx).as_dict()
 
+    def _holder_present(self, conversation: Conversation) -> bool:
+        try:
+            if conversation.counsellor_id in {c.id for c in self.handoff.on_duty()}:
+                return True
+            self.handoff.requeue(conversation)
+        except SQLAlchemyError:
+            log.exception("could not check the counsellor's presence")
+            return True
+        return conversation.state == handoff.HUMAN
+
+    def _stop_waiting(self, conversation: Conversation, ctx: Context) -> dict:
+        if self.handoff.cancel(conversation) or conversation.state == handoff.BOT:
+            return self.content.render(STOP_WAITING, ctx).as_dict()
+        # A counsellor took it a moment ago: say so rather than "you're off the list".
+        ctx = dataclasses.replace(ctx, handoff=self.handoff.status(conversation).as_dict())
+        return self.content.render("talk_to_human", ctx).as_dict()
+
+    def _slow_down(self, conversation: Conversation, stored: str, ctx: Context) -> Turn:
+        """Over the rate limit: kept (nothing is lost), answered without Rasa; by SMS only the
+        first time, since every text costs."""
+        first = self.store.user_messages_since(conversation.id, RATE_WINDOW) == self.messages_per_minute
+        replies = [self.content.render("rate_limited", ctx).as_dict()] if first or conversation.channel != "sms" else []
+        try:
+            self.store.record_turn(conversation, stored, replies)
+        except SQLAlchemyError:
+            log.exception("could not store a turn")
+        return Turn(messages=replies, state=conversation.state, lang=conversation.lang)
+
     def _escalate(self, conversation: Conversation, replies: list[dict], risk: str | None):
         """Queues the conversation for a counsellor when the user asked or a crisis showed, and
         says honestly where the request stands; offers a person after two misunderstandings."""
         topics = [reply["topic"] for reply in replies]
         asked = "talk_to_human" in topics
-        danger = risk or next((t for t in topics if t in CRISIS_TOPICS), None)
-        if danger == "crisis_support":
-            danger = "crisis"
         conversation.misunderstood = (conversation.misunderstood or 0) + 1 if topics == ["fallback"] else 0
-        if not (asked or danger):
+        if not (asked or risk):
             if conversation.misunderstood >= OFFER_AFTER_MISUNDERSTOOD and conversation.state == handoff.BOT:
                 replies.append(self.content.render("handoff_offer", self.context(conversation)).as_dict())
                 conversation.misunderstood = 0
             return None
-        priority = handoff.RISK_PRIORITY.get(danger or "", handoff.OTHER)
+        priority = handoff.RISK_PRIORITY.get(risk or "", handoff.OTHER)
         if priority == handoff.OTHER and "deadline" in (conversation.flags or "").split():
             priority = handoff.DEADLINE
         try:
@@ -174,7 +208,7 @@ class Assistant:
 
     def _too_fast(self, conversation: Conversation) -> bool:
         try:
-            recent = self.store.user_messages_since(conversation.id, dt.timedelta(minutes=1))
+            recent = self.store.user_messages_since(conversation.id, RATE_WINDOW)
         except SQLAlchemyError:
             return False
         return recent >= self.messages_per_minute

@@ -23,18 +23,21 @@ BOT, WAITING, HUMAN = "bot", "waiting", "human"
 CRISIS, EMERGENCY, DEADLINE, OTHER = 0, 1, 2, 3
 RISK_PRIORITY = {"crisis": CRISIS, "emergency": EMERGENCY}
 PRESENCE = dt.timedelta(minutes=2)  # an open console checks in every few seconds
+STALE_WEB_HOURS = 12
+PRIORITY_LABELS = {CRISIS: "crisis", EMERGENCY: "emergency", DEADLINE: "deadline", OTHER: "normal"}
 
 # "Active blackmail with a deadline": a time limit and a threat or a demand in the same message.
 _TIME_LIMIT = re.compile(
     r"\b(antes de (que acabe|las|mañana|manana|esta noche|medianoche|el)|hasta (las|mañana|manana|esta noche|el)"
     r"|en (\d+|una|dos|tres|media) ?(h|hs|horas?|min|minutos?|dias?)|tengo (\d+|una|dos|tres) ?(h|horas?|minutos?|dias?)"
-    r"|plazo|ultimatum|cuenta atras|esta noche|para mañana|para manana"
+    r"|plazo|ultimatum|cuenta atras"
     r"|within (\d+|an?|one|two|three|24|48) ?(h|hrs?|hours?|mins?|minutes?|days?)|in (\d+|an?|one|two|24|48) ?(h|hrs?|hours?|mins?|minutes?)"
-    r"|by (tonight|tomorrow|midnight|friday|monday|\d)|deadline|countdown|tonight|until tomorrow|(\d+|24|48) ?(h|hrs|hours) to)\b"
+    r"|by (tonight|tomorrow|midnight|friday|monday|\d)|deadline|countdown|until tomorrow|(\d+|24|48) ?(h|hrs|hours) to)\b"
 )
 _THREAT = re.compile(
-    r"(pag|dinero|euros?|€|\$|bitcoin|bizum|transfer|money|dollars?|pay|gift ?card|publica|subir|sube|difund|compart|"
-    r"envi|mand|post|share|leak|send|expose|amenaz|threat|chantaj|blackmail|sextor)"
+    r"[€$£]|\b(pag\w*|dinero|euros?|bitcoin|bizum|transferencia|money|dollars?|pounds|pay\w*|gift ?cards?|publica\w*|"
+    r"sub[eoi]\w*|difund\w*|compart\w*|envi[aeo]\w*|post\w*|share\w*|leak\w*|send\w*|expose\w*|amenaz\w*|threat\w*|"
+    r"chantaj\w*|blackmail\w*|sextor\w*)\b"
 )
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -148,8 +151,8 @@ class Handoff:
 
     # -- the user's side -------------------------------------------------------------------
 
-    def request(self, conversation: Conversation, priority: int) -> bool:
-        """Queues the conversation (or raises its priority). False when a counsellor already has it."""
+    def request(self, conversation: Conversation, priority: int) -> None:
+        """Queues the conversation, or raises its priority; a conversation with a counsellor stays."""
         now = utcnow()
         with self.store.session() as session:
             queued = session.execute(
@@ -163,15 +166,54 @@ class Handoff:
                            Conversation.priority > priority)
                     .values(priority=priority)
                 )
-            current = session.get(Conversation, conversation.id)
-            conversation.state, conversation.priority = current.state, current.priority
-            conversation.queued_at, conversation.counsellor_id = current.queued_at, current.counsellor_id
-        return conversation.state != HUMAN
+        self._reload(conversation)
 
-    def cancel(self, conversation: Conversation) -> None:
-        """The user stops waiting."""
-        self._move(conversation.id, WAITING, BOT, priority=None, queued_at=None)
-        conversation.state = BOT
+    def cancel(self, conversation: Conversation) -> bool:
+        """The user stops waiting. False when a counsellor claimed it first (the state is reloaded)."""
+        if self._move(conversation.id, WAITING, BOT, priority=None, queued_at=None):
+            conversation.state = BOT
+            return True
+        self._reload(conversation)
+        return False
+
+    def requeue(self, conversation: Conversation) -> bool:
+        """Back to the queue, keeping its place, when its counsellor is no longer there."""
+        moved = self._move(conversation.id, HUMAN, WAITING, holder=conversation.counsellor_id,
+                           counsellor_id=None, claimed_at=None)
+        self._reload(conversation)
+        return moved
+
+    def requeue_absent(self) -> int:
+        """Conversations whose counsellor left (logged out, idle, disabled) go back to the queue."""
+        present = [counsellor.id for counsellor in self.on_duty()]
+        with self.store.session() as session:
+            return session.execute(
+                update(Conversation)
+                .where(Conversation.state == HUMAN,
+                       Conversation.counsellor_id.not_in(present) | Conversation.counsellor_id.is_(None))
+                .values(state=WAITING, counsellor_id=None, claimed_at=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
+    def expire_waiting(self, hours: float = STALE_WEB_HOURS) -> int:
+        """Web requests nobody took and whose user has been silent for `hours` (the tab is most
+        likely closed) leave the queue, so that places and waits stay true. SMS ones stay: a
+        counsellor can still text back."""
+        with self.store.session() as session:
+            return session.execute(
+                update(Conversation)
+                .where(Conversation.state == WAITING, Conversation.channel == "web",
+                       Conversation.last_activity_at < utcnow() - dt.timedelta(hours=hours))
+                .values(state=BOT, priority=None, queued_at=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
+    def _reload(self, conversation: Conversation) -> None:
+        with self.store.session() as session:
+            current = session.get(Conversation, conversation.id)
+        if current is not None:
+            for column in ("state", "priority", "queued_at", "counsellor_id"):
+                setattr(conversation, column, getattr(current, column))
 
     def status(self, conversation: Conversation) -> Status:
         # Within hours but nobody logged in: when someone will be is not known, so nothing is promised.

@@ -16,6 +16,8 @@ class RasaUnavailable(Exception):
 class RasaClient:
     def __init__(self, base_url: str, token: str, timeout: float):
         self.url = f"{base_url.rstrip('/')}/webhooks/private/webhook"
+        self.parse_url = f"{base_url.rstrip('/')}/model/parse"
+        self.token = token
         self.headers = {"Authorization": f"Bearer {token}"}
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
@@ -34,6 +36,18 @@ class RasaClient:
         if not isinstance(messages, list) or not messages:
             raise RasaUnavailable("no messages")
         return messages
+
+    async def intent(self, text: str) -> str | None:
+        """What the NLU alone makes of a message (no dialogue, nothing stored); None on failure."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout)
+        try:
+            async with self._session.post(self.parse_url, params={"token": self.token},
+                                          json={"text": text}) as response:
+                parsed = await response.json() if response.status == 200 else {}
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            return None
+        return ((parsed or {}).get("intent") or {}).get("name")
 
     async def close(self) -> None:
         if self._session is not None:

@@ -337,7 +337,7 @@ async def test_the_user_can_stop_waiting(client, staff):
     turn = await say(client, public_id, TEEN_ASKS)
     assert {"title": "Dejar de esperar", "payload": "/stop_waiting"} in turn["messages"][0]["buttons"]
     turn = await say(client, public_id, payload="/stop_waiting")
-    assert turn["state"] == "bot" and turn["messages"][0]["topic"] == "talk_to_human"
+    assert turn["state"] == "bot" and turn["messages"][0]["topic"] == "stop_waiting"
     assert (await bea.queue())["waiting"] == []
 
 
@@ -349,6 +349,79 @@ async def test_after_two_misunderstandings_a_person_is_offered_not_forced(client
     assert [m["topic"] for m in second["messages"]] == ["fallback", "talk_to_human"]
     assert second["state"] == "bot"
     assert any(b["payload"] == "/talk_to_human" for b in second["messages"][-1]["buttons"])
+
+
+async def test_when_the_counsellor_leaves_the_conversation_goes_back_to_the_queue_and_the_bot_answers(client, staff):
+    bea, carla = await staff("bea"), await staff("carla")
+    public_id = await start_conversation(client, lang="en")
+    await say(client, public_id, "i need to talk to a real person")
+    cid = internal_id(client, public_id)
+    await bea.act(cid, "claim")
+    response = await bea.http.post(bea.url("/console/logout"), data={"csrf": bea.csrf}, allow_redirects=False)
+    assert response.status == 303
+    assert [entry["id"] for entry in (await carla.queue())["waiting"]] == [cid]  # at once, on logout
+    turn = await say(client, public_id, "hello? how do i get the picture taken down")
+    assert turn["state"] == "waiting"
+    assert [m["topic"] for m in turn["messages"]][-1] == "remove_content"  # not silence
+
+
+async def test_a_counsellor_gone_idle_is_noticed_on_the_users_next_message(client, staff):
+    bea = await staff("bea")
+    public_id = await start_conversation(client, lang="es")
+    await say(client, public_id, TEEN_ASKS)
+    cid = internal_id(client, public_id)
+    await bea.act(cid, "claim")
+    with store_of(client).session() as session:
+        session.execute(update(ConsoleSession).values(last_active_at=dt.datetime(2020, 1, 1)))
+    turn = await say(client, public_id, "hola? sigues ahi? me piden dinero")
+    assert turn["state"] == "waiting"
+    assert "ha tenido que irse" in turn["messages"][0]["text"]
+    assert turn["messages"][-1]["topic"] == "dont_pay"
+
+
+async def test_the_live_stream_does_not_keep_an_idle_session_alive(client, staff):
+    bea = await staff("bea")
+    long_ago = dt.datetime(2020, 1, 1)
+    with store_of(client).session() as session:
+        session.execute(update(ConsoleSession).values(last_active_at=dt.datetime.utcnow() - dt.timedelta(minutes=29)))
+    stream = await bea.get("/console/api/events")
+    assert stream.status == 200
+    stream.close()
+    with store_of(client).session() as session:
+        (active,) = session.scalars(select(ConsoleSession.last_active_at)).all()
+    assert long_ago < active < dt.datetime.utcnow() - dt.timedelta(minutes=28)
+
+
+async def test_transfer_only_to_a_colleague_on_duty(client, staff):
+    bea = await staff("bea")
+    public_id = await start_conversation(client, lang="en")
+    await say(client, public_id, "talk to a person")
+    cid = internal_id(client, public_id)
+    await bea.act(cid, "claim")
+    offline = next(c.id for c in client.server.app[ACCOUNTS].list() if c.username == "carla")
+    error = await bea.act(cid, "transfer", {"to": offline}, expect=422)
+    assert "on duty" in error["error"]
+
+
+async def test_supervisors_never_see_a_conversation_that_only_talked_to_the_bot(client, staff):
+    ana = await staff("ana")
+    public_id = await start_conversation(client, lang="es")
+    await say(client, public_id, "me piden dinero por una foto")
+    assert (await ana.view(internal_id(client, public_id))).status == 404
+
+
+async def test_notes_are_redacted_and_views_audited_whatever_the_client_says(client, staff):
+    bea = await staff("bea")
+    public_id = await start_conversation(client, lang="es")
+    await say(client, public_id, TEEN_ASKS)
+    cid = internal_id(client, public_id)
+    await bea.act(cid, "claim")
+    await bea.act(cid, "note", {"text": "Su madre es Lucía, móvil 612 345 678"})
+    with store_of(client).session() as session:
+        (note,) = session.scalars(select(Note.text)).all()
+    assert "612 345 678" not in note and "[PHONE]" in note
+    await bea.get(f"/console/api/conversations/{cid}", headers={"X-Console-Background": "1"})
+    assert "view" in audit(client, cid)
 
 
 # -- out of hours ------------------------------------------------------------------------------
@@ -444,6 +517,17 @@ async def test_too_many_messages_a_minute_are_refused_kindly_but_a_crisis_never_
         assert "wait a minute" in limited["messages"][0]["text"]
         crisis = await say(test_client, public_id, "I'm going to kill myself")
         assert crisis["messages"][0]["topic"] == "crisis_support"
+
+
+async def test_by_sms_too_many_messages_a_minute_get_one_explanation_not_one_each(rasa_config, tmp_path, twilio_http):
+    app = build(rasa_config, tmp_path, twilio_http, messages_per_minute=2)
+    async with TestClient(TestServer(app)) as test_client:
+        parent = Phone(test_client, twilio_http, SPAIN)
+        assert await parent.text("hola")
+        assert await parent.text("que hago")
+        assert "demasiados mensajes" in " ".join(await parent.text("otra vez"))
+        assert await parent.text("y otra mas") == []
+        assert await parent.text("me quiero suicidar")  # a crisis is always answered
 
 
 async def test_too_many_texts_an_hour_get_one_explanation_then_silence(rasa_config, tmp_path, twilio_http):

@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from ..handoff import WAITING
+from ..handoff import BOT, WAITING
 from ..storage import Conversation
 from .auth import Accounts, Person
 
@@ -40,7 +40,8 @@ def problem(status: int, message: str) -> web.Response:
 
 
 def person_of(request: web.Request) -> Person | None:
-    background = request.headers.get(BACKGROUND_HEADER) == "1"
+    # The live stream reconnects by itself (and cannot send headers): never activity either.
+    background = request.headers.get(BACKGROUND_HEADER) == "1" or request.path == "/console/api/events"
     return request.app[ACCOUNTS].person(request.cookies.get(COOKIE), active=not background)
 
 
@@ -72,9 +73,11 @@ async def json_body(request: web.Request) -> dict:
 
 
 def can_read(person: Person, conversation: Conversation) -> bool:
-    """The queue is everyone's to triage; a held conversation is its counsellor's (and supervisors')."""
-    return (person.supervisor or conversation.state == WAITING
-            or conversation.counsellor_id == person.id)
+    """The queue is everyone's to triage; a held conversation is its counsellor's; supervisors see
+    every conversation that was ever handed to a person, never one that only talked to the bot."""
+    handed_over = conversation.state != BOT or conversation.queued_at is not None
+    return (conversation.state == WAITING or conversation.counsellor_id == person.id
+            or (person.supervisor and handed_over))
 
 
 def can_act(person: Person, conversation: Conversation) -> bool:

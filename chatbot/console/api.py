@@ -10,7 +10,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from ..api import ASSISTANT, MAX_TEXT
-from ..handoff import HUMAN, WAITING
+from ..handoff import HUMAN, PRIORITY_LABELS, WAITING
+from ..redaction import redact
 from ..sms import SMS
 from ..sms.signature import public_base
 from ..storage import Conversation, Message
@@ -32,7 +33,6 @@ OUTCOMES = {
     "no_reply": "The user stopped answering",
     "other": "Other",
 }
-PRIORITY_LABELS = {0: "crisis", 1: "emergency", 2: "deadline", 3: "normal"}
 STREAM_SECONDS = 300
 
 
@@ -62,6 +62,7 @@ def _summaries(request: web.Request, conversations: list[Conversation]) -> list[
     topics: dict[str, list[str]] = {i: [] for i in ids}
     last: dict[str, list[str]] = {i: [] for i in ids}
     latest: dict[str, int] = {}
+    alarms: dict[str, int] = {}
     if ids:
         with _assistant(request).store.session() as session:
             for cid, topic in session.execute(
@@ -78,6 +79,10 @@ def _summaries(request: web.Request, conversations: list[Conversation]) -> list[
                 select(Message.conversation_id, func.max(Message.id))
                 .where(Message.conversation_id.in_(ids)).group_by(Message.conversation_id)
             ).all())
+            alarms = dict(session.execute(
+                select(Message.conversation_id, func.max(Message.id))
+                .where(Message.conversation_id.in_(ids), Message.flag.isnot(None)).group_by(Message.conversation_id)
+            ).all())
     names = _names(request)
     now = utcnow()
     return [{
@@ -93,7 +98,9 @@ def _summaries(request: web.Request, conversations: list[Conversation]) -> list[
         "waiting_seconds": int((now - c.queued_at).total_seconds()) if c.queued_at else 0,
         "counsellor": names.get(c.counsellor_id),
         "last_words": last[c.id],
-        "latest_message": latest.get(c.id, 0),
+        "latest_message": latest.get(c.id, 0),  # the console marks what is new since it last looked
+        "latest_alarm": alarms.get(c.id, 0),  # the newest crisis or emergency message: a sound
+        "quiet_seconds": int((now - c.last_activity_at).total_seconds()),
     } for c in conversations]
 
 
@@ -142,8 +149,7 @@ async def conversation(request: web.Request, person: Person) -> web.Response:
         "number": request.app[SMS].masked_number(conversation.id)
         if acting and conversation.channel == "sms" else None,
     })
-    if request.headers.get("X-Console-Background") != "1":
-        request.app[ACCOUNTS].audit(person, "view", conversation.id)
+    request.app[ACCOUNTS].audit_view(person, conversation.id)
     return web.json_response(body)
 
 
@@ -218,8 +224,8 @@ async def reply(request: web.Request, person: Person) -> web.Response:
 async def note(request: web.Request, person: Person) -> web.Response:
     conversation = _held(request, person)
     text = _text(await json_body(request))
-    with _assistant(request).store.session() as session:
-        session.add(Note(conversation_id=conversation.id, counsellor_id=person.id, text=text))
+    with _assistant(request).store.session() as session:  # notes are redacted like everything else
+        session.add(Note(conversation_id=conversation.id, counsellor_id=person.id, text=redact(text)))
     request.app[ACCOUNTS].audit(person, "note", conversation.id)
     return web.json_response({"ok": True})
 
@@ -229,10 +235,10 @@ async def note(request: web.Request, person: Person) -> web.Response:
 async def transfer(request: web.Request, person: Person) -> web.Response:
     conversation = _held(request, person)
     to = (await json_body(request)).get("to")
-    with _assistant(request).store.session() as session:
-        colleague = session.get(Counsellor, to) if isinstance(to, int) else None
-    if colleague is None or not colleague.active or colleague.id == conversation.counsellor_id:
-        return problem(422, "Choose a colleague to transfer to.")
+    on_duty = {c.id: c for c in _assistant(request).handoff.on_duty()}
+    colleague = on_duty.get(to) if isinstance(to, int) else None
+    if colleague is None or colleague.id == conversation.counsellor_id:
+        return problem(422, "Choose a colleague who is on duty now.")
     holder = None if person.supervisor else person.id
     if not _assistant(request).handoff.transfer(conversation.id, holder, colleague.id):
         return problem(409, "The conversation changed meanwhile; reload.")
@@ -276,9 +282,7 @@ def _fingerprint(request: web.Request, person: Person) -> tuple:
                or row.counsellor_id == person.id]
         newest = session.scalar(select(func.max(Message.id)).where(Message.conversation_id.in_(ids))) if ids else 0
     visible = tuple(sorted(tuple(row) for row in rows if row.id in ids))
-    urgent = sum(1 for row in rows if row.state == WAITING and row.priority is not None and row.priority <= 1)
-    waiting = sum(1 for row in rows if row.state == WAITING)
-    return visible, newest, waiting, urgent
+    return visible, newest
 
 
 @routes.get("/console/api/events")
@@ -305,8 +309,7 @@ async def events(request: web.Request, person: Person) -> web.StreamResponse:
                 current = await asyncio.to_thread(_fingerprint, request, person)
                 if current != seen:
                     seen = current
-                    data = json.dumps({"waiting": current[2], "urgent": current[3]})
-                    await response.write(f"event: changed\ndata: {data}\n\n".encode())
+                    await response.write(b"event: changed\ndata: {}\n\n")
                 try:
                     await asyncio.wait_for(stop.wait(), timeout=poll)
                 except asyncio.TimeoutError:

@@ -24,6 +24,7 @@ LOCK_AFTER = 5  # failed logins in a row lock the account...
 LOCK_MINUTES = 15  # ...for this long
 CLIENT_FAILURES = 20  # failed logins per client per LOCK_MINUTES (kept in memory, never logged)
 SEEN_EVERY = dt.timedelta(seconds=20)  # presence is written at most this often
+VIEW_EVERY = dt.timedelta(minutes=10)  # one "view" in the audit log per conversation and counsellor
 
 _hasher = PasswordHasher()  # argon2id with the library's (OWASP-level) defaults
 # A hash to verify against when the username is unknown, so both cases take as long.
@@ -193,6 +194,17 @@ class Accounts:
             session.execute(delete(ConsoleSession).where(ConsoleSession.last_active_at < utcnow() - self.idle))
 
     # -- the audit log --------------------------------------------------------------------------
+
+    def audit_view(self, person: Person, conversation_id: str) -> None:
+        """A view, once per counsellor and conversation every few minutes (the console refreshes
+        an open conversation whenever something changes), whatever the client says."""
+        with self.store.session() as session:
+            seen = session.scalar(
+                select(AuditEvent.id).where(
+                    AuditEvent.counsellor_id == person.id, AuditEvent.conversation_id == conversation_id,
+                    AuditEvent.action == "view", AuditEvent.at > utcnow() - VIEW_EVERY).limit(1))
+            if seen is None:
+                session.add(AuditEvent(counsellor_id=person.id, action="view", conversation_id=conversation_id))
 
     def audit(self, person: Person, action: str, conversation_id: str | None = None,
               detail: str | None = None) -> None:

@@ -2,6 +2,7 @@
 the JSON API). Plain HTML forms for logging in, so it works before any script runs."""
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..api import read_form
+from ..api import ASSISTANT, read_form
 from .access import ACCOUNTS, COOKIE, person_of, same_origin, secure, set_cookie
 from .auth import Accounts, LoginRefused
 
@@ -48,8 +49,8 @@ async def login(request: web.Request) -> web.Response:
     accounts: Accounts = request.app[ACCOUNTS]
     try:
         # The client's address only counts attempts, in memory; it is never logged or stored.
-        token = accounts.login(str(form.get("username", "")), str(form.get("password", "")),
-                               request.remote or "")
+        token = await asyncio.to_thread(  # argon2 takes tens of milliseconds: not on the event loop
+            accounts.login, str(form.get("username", "")), str(form.get("password", "")), request.remote or "")
     except LoginRefused as refused:
         return _login_page(request, str(refused), 429 if refused.limited else 401)
     response = web.HTTPSeeOther("/console")
@@ -64,6 +65,8 @@ async def logout(request: web.Request) -> web.Response:
     form = await read_form(request)
     if person and Accounts.csrf_ok(person, str(form.get("csrf", ""))):
         request.app[ACCOUNTS].logout(request.cookies.get(COOKIE, ""))
+        # Their conversations go back to the queue (unless they are still logged in elsewhere).
+        request.app[ASSISTANT].handoff.requeue_absent()
     response = web.HTTPSeeOther("/console/login")
     response.del_cookie(COOKIE, path="/console")
     raise response

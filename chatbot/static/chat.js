@@ -159,7 +159,9 @@
 
   // Where a request for a person stands: waiting (with the place in the queue) or with a person.
   function showState(mode, handoff) {
-    if (mode === "waiting") {
+    if (mode === "waiting" && handoff && handoff.open === false) {
+      say(root.getAttribute("data-waiting-closed"));
+    } else if (mode === "waiting") {
       var position = handoff && handoff.position;
       say(position ? root.getAttribute("data-waiting-position").replace("{position}", position)
                    : root.getAttribute("data-waiting"));

@@ -11,7 +11,9 @@
   var detail = byId("detail");
   var statusLine = byId("status");
   var baseTitle = document.title;
-  var state = { queue: null, selected: null, conversation: null, urgent: {}, first: true };
+  // urgent: waiting crisis/emergency ids; alarms and read: per conversation, the newest flagged
+  // message and the newest message this page has shown.
+  var state = { queue: null, selected: null, conversation: null, urgent: {}, alarms: {}, read: {}, first: true };
 
   function byId(id) { return document.getElementById(id); }
 
@@ -57,6 +59,9 @@
     if (item.id === state.selected) button.setAttribute("aria-current", "true");
     var head = el("span", "head");
     head.appendChild(el("span", "badge badge-" + item.priority, item.priority));
+    if (item.state === "human" && item.id !== state.selected && item.latest_message > (state.read[item.id] || 0)) {
+      head.appendChild(el("span", "badge badge-new", "new"));
+    }
     head.appendChild(el("span", "meta", [item.channel === "sms" ? "SMS" : "Web", item.lang.toUpperCase(),
       item.country, item.audience].join(" · ")));
     head.appendChild(el("span", "wait", item.state === "waiting" ? "waiting " + minutes(item.waiting_seconds)
@@ -92,12 +97,19 @@
     var fresh = urgent.filter(function (item) { return !state.urgent[item.id]; });
     state.urgent = {};
     urgent.forEach(function (item) { state.urgent[item.id] = true; });
-    if (fresh.length && !state.first) alarm(fresh[0]);
+    // A crisis or emergency message in a conversation already held sounds the alarm too.
+    var held = data.mine.concat(data.others).filter(function (item) {
+      var known = state.alarms[item.id];
+      state.alarms[item.id] = item.latest_alarm;
+      return known !== undefined && item.latest_alarm > known;
+    });
+    if (!state.first && (fresh.length || held.length)) alarm(fresh[0] || held[0]);
     state.first = false;
   }
 
   function alarm(item) {
-    say("New " + item.priority + " conversation waiting.");
+    say(item.state === "waiting" ? "New " + item.priority + " conversation waiting."
+      : "Crisis or emergency message in a conversation you hold.");
     try {
       var Audio = window.AudioContext || window.webkitAudioContext;
       var audio = new Audio();
@@ -159,9 +171,9 @@
           detail.textContent = "";
           detail.appendChild(el("p", "empty", done));
         }
-        return Promise.all([loadQueue(true), loadConversation(true)]);
+        return Promise.all([loadQueue(true), loadConversation(true)]).then(function () { return true; });
       })
-      .catch(function (error) { say(error.message); });
+      .catch(function (error) { say(error.message); return false; });
   }
 
   function renderConversation(data, background) {
@@ -173,6 +185,7 @@
       });
     }
     state.conversation = data;
+    state.read[data.id] = data.latest_message;
     detail.textContent = "";
     var head = el("div", "detail-head");
     head.appendChild(el("h2", null, (data.channel === "sms" ? "SMS" : "Web chat") + " · " +
@@ -256,10 +269,11 @@
       var text = box.value.trim();
       if (!text) { say("Write something first."); return; }
       submit.disabled = true;
-      act(name, { text: text }, name === "reply" ? "Sent." : "Note saved.").then(function () {
+      act(name, { text: text }, name === "reply" ? "Sent." : "Note saved.").then(function (ok) {
         submit.disabled = false;
+        var current = byId(id);  // the form may have been redrawn meanwhile
+        if (ok && current && current.value.trim() === text) current.value = "";
       });
-      box.value = "";
     });
     box.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
