@@ -49,8 +49,12 @@ async def login(request: web.Request) -> web.Response:
     accounts: Accounts = request.app[ACCOUNTS]
     try:
         # The client's address only counts attempts, in memory; it is never logged or stored.
+        # Behind a proxy every request comes from the proxy: the client is the first forwarded
+        # address (which a client could fake only to escape this count, never to block others;
+        # the per-account lock still holds).
+        client = request.headers.get("X-Forwarded-For", "").split(",")[0].strip() or request.remote or ""
         token = await asyncio.to_thread(  # argon2 takes tens of milliseconds: not on the event loop
-            accounts.login, str(form.get("username", "")), str(form.get("password", "")), request.remote or "")
+            accounts.login, str(form.get("username", "")), str(form.get("password", "")), client)
     except LoginRefused as refused:
         return _login_page(request, str(refused), 429 if refused.limited else 401)
     response = web.HTTPSeeOther("/console")
