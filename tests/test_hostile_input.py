@@ -1122,3 +1122,21 @@ async def test_a_session_cookie_that_is_not_utf8_is_no_session(app, crashes, pat
     with no_crash(crashes):
         status = await raw_request(app, f"GET {path} HTTP/1.1".encode() + b'\r\nCookie: console_session="\xff\xfe"')
     assert status in (200, 303, 401)
+
+
+@BUG
+async def test_a_forwarded_for_that_is_not_utf8_is_no_crash(app, crashes):
+    """pages.login counts attempts per first X-Forwarded-For address; header bytes that are not
+    UTF-8 reach Accounts.login as lone surrogates and `client.encode()` raises UnicodeEncodeError.
+    Fix: `hashlib.sha256(client.encode("utf-8", "surrogateescape"))` in Accounts.login."""
+    browser = Browser(app)
+    try:
+        token = await browser.login_token()
+    finally:
+        await browser.http.close()
+    body = f"username=x&password=y&token={token}".encode()
+    with no_crash(crashes):
+        status = await raw_request(
+            app, b"POST /console/login HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                 + f"Cookie: console_login={token}\r\n".encode() + b"X-Forwarded-For: \xff\xfe", body)
+    assert status == 401
