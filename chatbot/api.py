@@ -34,7 +34,7 @@ def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-async def _json_body(request: web.Request) -> dict:
+async def json_body(request: web.Request) -> dict:
     if not request.can_read_body:
         return {}
     try:
@@ -52,7 +52,7 @@ async def _json_body(request: web.Request) -> dict:
 
 @routes.post("/api/conversations")
 async def create_conversation(request: web.Request) -> web.Response:
-    body = await _json_body(request)
+    body = await json_body(request)
     lang, country = body.get("lang"), body.get("country")
     if lang is not None and lang not in LANGS:
         return _problem(422, "'lang' must be 'es' or 'en'.")
@@ -69,7 +69,7 @@ async def post_message(request: web.Request) -> web.Response:
     conversation = assistant.store.find(request.match_info["id"])
     if conversation is None:
         return _problem(404, "No such conversation.")
-    body = await _json_body(request)
+    body = await json_body(request)
     text, payload = body.get("text"), body.get("payload")
     if payload is not None:
         if not isinstance(payload, str):

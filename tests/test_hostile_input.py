@@ -824,24 +824,6 @@ def known_charset(content_type: str | None) -> bool:
         return False
 
 
-def only_null_bytes(text) -> bool:
-    """Empty but for null bytes (test_a_reply_of_null_bytes_is_refused_like_an_empty_one)."""
-    return isinstance(text, str) and bool(text.strip()) and not normalised(text)
-
-
-def known_console_bug(action: str, body: dict) -> bool:
-    """Inputs the xfail tests below show the console mishandles today (the property tests skip them)."""
-    if action in ("reply", "note"):
-        text = body.get("text")
-        return only_null_bytes(text) or (isinstance(text, str) and bool(re.search("[\ud800-\udfff]", text)))
-    if action == "transfer":
-        to = body.get("to")
-        return to is True
-    if action == "close":
-        return isinstance(body.get("outcome"), (list, dict))
-    return False
-
-
 @SOME
 @given(action=st.sampled_from(ACTIONS[1:]), body=raw_bodies.filter(lambda b: len(b) < 70_000),
        content_type=content_types.filter(known_charset))
@@ -851,11 +833,6 @@ def known_console_bug(action: str, body: dict) -> bool:
 @example(action="transfer", body=b'{"to": 1e999999}', content_type="application/json")
 @example(action="reply", body=b'{"text": "hola\\u0000"}', content_type="text/plain")
 async def test_any_body_to_a_console_action_is_a_4xx_or_done(app, counsellor, crashes, action, body, content_type):
-    try:
-        parsed = json.loads(body)
-    except (ValueError, RecursionError):
-        parsed = None
-    assume(not (isinstance(parsed, dict) and known_console_bug(action, parsed)))
     cid = await held_conversation(app, counsellor)
     headers = {"Content-Type": content_type} if content_type else {}
     with no_crash(crashes):
@@ -884,7 +861,6 @@ async def test_any_body_to_a_console_action_is_a_4xx_or_done(app, counsellor, cr
 @example(action="note", body={"text": {"$ne": None}})
 @example(action="reply", body={"text": "a" * (MAX_TEXT + 1)})
 async def test_wrong_json_types_to_the_console_are_a_4xx(app, counsellor, crashes, action, body):
-    assume(not known_console_bug(action, body))
     cid = await held_conversation(app, counsellor)
     carla, ana = counsellor_id(app, "carla"), counsellor_id(app, "ana")
     if action == "transfer":  # Carla stays on duty
@@ -916,7 +892,6 @@ async def test_wrong_json_types_to_the_console_are_a_4xx(app, counsellor, crashe
 @example(text="a" * MAX_TEXT, where="reply")
 @example(text="\x00" * 5 + "a", where="note")
 async def test_a_well_formed_reply_or_note_is_stored_as_sent(app, counsellor, crashes, text, where):
-    assume(not only_null_bytes(text))
     cid = await held_conversation(app, counsellor)
     with no_crash(crashes):
         response = await counsellor.request("POST", f"/console/api/conversations/{cid}/{where}", json={"text": text})
@@ -992,8 +967,6 @@ async def test_odd_headers_to_the_console_are_no_5xx(app, counsellor, crashes, h
 async def test_logging_out_with_a_forged_form_keeps_the_session(app, counsellor, crashes, form, cookie):
     real = counsellor.session_cookie()
     assume(form.get("csrf") != counsellor.csrf)
-    # A non-ASCII token with a real session: test_a_non_ascii_csrf_token_is_a_403
-    assume(cookie != "real" or form.get("csrf", "").isascii())
     headers = {"Cookie": {"real": f"console_session={real}", "junk": "console_session=junk", "none": ""}[cookie]}
     with no_crash(crashes):
         response = await app.post("/console/logout", data=form, headers=headers, allow_redirects=False)
@@ -1003,18 +976,13 @@ async def test_logging_out_with_a_forged_form_keeps_the_session(app, counsellor,
     await still_up(app)
 
 
-# -- bugs the console tests found (xfail until fixed) ---------------------------------------------
-
-BUG = pytest.mark.xfail(strict=True, reason="a bug in the console: see the test's docstring")
+# -- bugs the console tests found (fixed; kept as regression tests) ----------------------------------
 
 
-@BUG
 @pytest.mark.parametrize("where, value", [("form", "é"), ("form", "😀"), ("cookie", "é"), ("both", "ñ")])
 async def test_a_non_ascii_login_token_is_a_403(app, crashes, where, value):
-    """hmac.compare_digest refuses str with non-ASCII characters (TypeError): a 500 turned into the
-    'unavailable' answer by the never-a-5xx middleware. Fix: compare bytes, in pages.login
-    `hmac.compare_digest(expected.encode("utf-8", "surrogateescape"), token.encode("utf-8", "surrogateescape"))`
-    (and the same in auth.Accounts.csrf_ok)."""
+    """hmac.compare_digest refuses str with non-ASCII characters (TypeError): auth.same_secret
+    compares bytes."""
     browser = Browser(app)
     try:
         token = await browser.login_token()
@@ -1022,12 +990,12 @@ async def test_a_non_ascii_login_token_is_a_403(app, crashes, where, value):
         with no_crash(crashes):
             response = await app.post("/console/login", data={"username": "x", "password": "y", "token": field},
                                       headers={"Cookie": f'console_login="{cookie}"'}, allow_redirects=False)
-        assert response.status == 403
+        # The same odd value in both places is a matching pair: then only the password is wrong.
+        assert response.status == (401 if where == "both" else 403)
     finally:
         await browser.http.close()
 
 
-@BUG
 @pytest.mark.parametrize("where", ["api", "logout"])
 async def test_a_non_ascii_csrf_token_is_a_403(app, counsellor, crashes, where):
     """The same TypeError in Accounts.csrf_ok: a logged-in counsellor's request (or a page that
@@ -1044,7 +1012,6 @@ async def test_a_non_ascii_csrf_token_is_a_403(app, counsellor, crashes, where):
             assert response.status == 303
 
 
-@BUG
 async def test_transfer_to_true_is_a_422(app, counsellor, crashes):
     """JSON `true` is the int 1 to Python (isinstance(True, int), and True == 1 as a key), so
     {"to": true} transfers the conversation to counsellor 1. Fix, in console.api.transfer:
@@ -1059,7 +1026,6 @@ async def test_transfer_to_true_is_a_422(app, counsellor, crashes):
     assert response.status == 422
 
 
-@BUG
 @pytest.mark.parametrize("outcome", [[], ["advice"], {}, {"advice": 1}])
 async def test_an_outcome_that_is_a_list_or_an_object_is_a_422(app, counsellor, crashes, outcome):
     """console.api.close: `outcome not in OUTCOMES` with an unhashable outcome raises TypeError.
@@ -1071,7 +1037,6 @@ async def test_an_outcome_that_is_a_list_or_an_object_is_a_422(app, counsellor, 
     assert response.status == 422
 
 
-@BUG
 @pytest.mark.parametrize("action", ["reply", "note", "transfer", "close"])
 async def test_an_unknown_charset_to_the_console_api_is_a_4xx(app, counsellor, crashes, action):
     """console.access.json_body catches ValueError and RecursionError, not the LookupError of
@@ -1083,7 +1048,6 @@ async def test_an_unknown_charset_to_the_console_api_is_a_4xx(app, counsellor, c
     assert 400 <= response.status < 500
 
 
-@BUG
 @pytest.mark.parametrize("where, text", [("reply", "\x00"), ("note", " \x00 "), ("reply", "\x00\n\x00")])
 async def test_a_reply_of_null_bytes_is_refused_like_an_empty_one(app, counsellor, crashes, where, text):
     """console.api._text checks `text.strip()` before it removes the null bytes: a reply of null
@@ -1096,7 +1060,6 @@ async def test_a_reply_of_null_bytes_is_refused_like_an_empty_one(app, counsello
     assert (counsellor_texts(app, cid) if where == "reply" else note_texts(app, cid)) == []
 
 
-@BUG
 @pytest.mark.parametrize("where", ["reply", "note"])
 async def test_a_lone_surrogate_in_a_reply_is_no_crash(app, counsellor, crashes, where):
     """Valid JSON can carry a lone surrogate; SQLite cannot store it (UnicodeEncodeError). The chat
@@ -1112,7 +1075,6 @@ async def test_a_lone_surrogate_in_a_reply_is_no_crash(app, counsellor, crashes,
     assert stored == ["hola \ufffd"]
 
 
-@BUG
 @pytest.mark.parametrize("path", ["/console", "/console/api/queue", "/console/login"])
 async def test_a_session_cookie_that_is_not_utf8_is_no_session(app, crashes, path):
     """aiohttp decodes header bytes with surrogateescape, so a cookie of bytes that are not UTF-8
@@ -1124,7 +1086,6 @@ async def test_a_session_cookie_that_is_not_utf8_is_no_session(app, crashes, pat
     assert status in (200, 303, 401)
 
 
-@BUG
 async def test_a_forwarded_for_that_is_not_utf8_is_no_crash(app, crashes):
     """pages.login counts attempts per first X-Forwarded-For address; header bytes that are not
     UTF-8 reach Accounts.login as lone surrogates and `client.encode()` raises UnicodeEncodeError.

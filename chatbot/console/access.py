@@ -3,7 +3,6 @@ that counsellors see the queue and their own conversations while supervisors see
 from __future__ import annotations
 
 import functools
-import json
 
 from aiohttp import web
 
@@ -59,17 +58,6 @@ def api(handler):
         return await handler(request, person)
 
     return wrapper
-
-
-async def json_body(request: web.Request) -> dict:
-    try:
-        body = json.loads(await request.text()) if request.can_read_body else {}
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        body = None
-    if not isinstance(body, dict):
-        raise web.HTTPUnprocessableEntity(text=json.dumps({"error": "The body must be a JSON object."}),
-                                          content_type="application/json")
-    return body
 
 
 def can_read(person: Person, conversation: Conversation) -> bool:

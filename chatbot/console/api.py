@@ -9,7 +9,7 @@ import logging
 from aiohttp import web
 from sqlalchemy import func, select
 
-from ..api import ASSISTANT, MAX_TEXT
+from ..api import ASSISTANT, MAX_TEXT, json_body, user_text
 from ..handoff import HUMAN, PRIORITY_LABELS, WAITING
 from ..redaction import redact
 from ..sms import SMS
@@ -18,7 +18,7 @@ from ..storage import Conversation, Message
 from ..storage.models import Counsellor, Note, utcnow
 from ..site import headers
 from ..site.events import open_stream
-from .access import ACCOUNTS, COOKIE, api, can_act, can_read, json_body, problem
+from .access import ACCOUNTS, COOKIE, api, can_act, can_read, problem
 from .auth import Person
 
 log = logging.getLogger(__name__)
@@ -197,14 +197,14 @@ def _held(request: web.Request, person: Person) -> Conversation:
 
 
 def _text(body: dict, field: str = "text") -> str:
-    text = body.get(field)
-    if not isinstance(text, str) or not text.strip():
+    text = user_text(body.get(field)) if isinstance(body.get(field), str) else ""
+    if not text:
         raise web.HTTPUnprocessableEntity(text=json.dumps({"error": "Write something first."}),
                                           content_type="application/json")
     if len(text) > MAX_TEXT:
         raise web.HTTPUnprocessableEntity(text=json.dumps({"error": f"At most {MAX_TEXT} characters."}),
                                           content_type="application/json")
-    return text.replace("\x00", "").strip()
+    return text
 
 
 @routes.post("/console/api/conversations/{cid}/reply")
@@ -236,7 +236,7 @@ async def transfer(request: web.Request, person: Person) -> web.Response:
     conversation = _held(request, person)
     to = (await json_body(request)).get("to")
     on_duty = {c.id: c for c in _assistant(request).handoff.on_duty()}
-    colleague = on_duty.get(to) if isinstance(to, int) else None
+    colleague = on_duty.get(to) if type(to) is int else None  # not True, which Python counts as 1
     if colleague is None or colleague.id == conversation.counsellor_id:
         return problem(422, "Choose a colleague who is on duty now.")
     holder = None if person.supervisor else person.id
@@ -260,7 +260,7 @@ async def _release(request: web.Request, person: Person, action: str, detail: st
 @api
 async def close(request: web.Request, person: Person) -> web.Response:
     outcome = (await json_body(request)).get("outcome")
-    if outcome not in OUTCOMES:
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
         return problem(422, "Choose an outcome.")
     return await _release(request, person, "close", f"outcome {outcome}")
 

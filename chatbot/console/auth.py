@@ -57,8 +57,18 @@ class Person:
         return self.role == "supervisor"
 
 
+def _bytes(text: str) -> bytes:
+    """Header and cookie values can carry undecodable bytes (as lone surrogates): keep them."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(_bytes(token)).hexdigest()
+
+
+def same_secret(expected: str, sent: str | None) -> bool:
+    """Constant-time comparison that any sent value (empty, non-ASCII) simply fails."""
+    return bool(expected) and bool(sent) and hmac.compare_digest(_bytes(expected), _bytes(sent))
 
 
 class Accounts:
@@ -113,7 +123,7 @@ class Accounts:
 
     def login(self, username: str, password: str, client: str) -> str:
         """A new session token for the cookie, or LoginRefused."""
-        failures = self._client_failures[hashlib.sha256(client.encode()).hexdigest()]
+        failures = self._client_failures[_digest(client)]
         now = time.monotonic()
         while failures and now - failures[0] > LOCK_MINUTES * 60:
             failures.popleft()
@@ -187,7 +197,7 @@ class Accounts:
 
     @staticmethod
     def csrf_ok(person: Person, sent: str | None) -> bool:
-        return bool(sent) and hmac.compare_digest(person.csrf, sent)
+        return same_secret(person.csrf, sent)
 
     def forget_old_sessions(self) -> None:
         with self.store.session() as session:

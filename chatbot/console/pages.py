@@ -3,7 +3,6 @@ the JSON API). Plain HTML forms for logging in, so it works before any script ru
 from __future__ import annotations
 
 import asyncio
-import hmac
 import secrets
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..api import ASSISTANT, read_form
 from .access import ACCOUNTS, COOKIE, person_of, same_origin, secure, set_cookie
-from .auth import Accounts, LoginRefused
+from .auth import Accounts, LoginRefused, same_secret
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "console"
 LOGIN_COOKIE = "console_login"  # a double-submit token: nobody can log you in to their account
@@ -44,7 +43,7 @@ async def login_form(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.Response:
     form = await read_form(request)
     expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not same_origin(request) or not expected or not hmac.compare_digest(expected, str(form.get("token", ""))):
+    if not same_origin(request) or not same_secret(expected, str(form.get("token", ""))):
         return _login_page(request, "The form expired. Please try again.", 403)
     accounts: Accounts = request.app[ACCOUNTS]
     try:
