@@ -519,19 +519,10 @@ async def test_too_many_messages_a_minute_are_refused_kindly_but_a_crisis_never_
         assert crisis["messages"][0]["topic"] == "crisis_support"
 
 
-async def test_by_sms_too_many_messages_a_minute_get_one_explanation_not_one_each(rasa_config, tmp_path, twilio_http):
-    app = build(rasa_config, tmp_path, twilio_http, messages_per_minute=2)
-    async with TestClient(TestServer(app)) as test_client:
-        parent = Phone(test_client, twilio_http, SPAIN)
-        assert await parent.text("hola")
-        assert await parent.text("que hago")
-        assert "demasiados mensajes" in " ".join(await parent.text("otra vez"))
-        assert await parent.text("y otra mas") == []
-        assert await parent.text("me quiero suicidar")  # a crisis is always answered
-
-
-async def test_too_many_texts_an_hour_get_one_explanation_then_silence(rasa_config, tmp_path, twilio_http):
-    app = build(rasa_config, tmp_path, twilio_http, sms_per_hour=2)
+@pytest.mark.parametrize("limit", [{"messages_per_minute": 2}, {"sms_per_hour": 2}])
+async def test_too_many_texts_get_one_explanation_then_silence(rasa_config, tmp_path, twilio_http, limit):
+    """Per conversation a minute, or per number an hour: every text costs, so it is said once."""
+    app = build(rasa_config, tmp_path, twilio_http, **limit)
     async with TestClient(TestServer(app)) as test_client:
         parent = Phone(test_client, twilio_http, SPAIN)
         assert await parent.text("hola")
