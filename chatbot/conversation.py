@@ -108,7 +108,9 @@ class Assistant:
         elif message == f"/{STOP_WAITING}":
             replies = [self._stop_waiting(conversation, ctx)]
         else:
-            replies = notices + await self._answer(conversation, message, risk, ctx)
+            replies = await self._answer(conversation, message, risk, ctx)
+            first = 1 if replies and replies[0]["topic"] in CRISIS_TOPICS else 0  # crisis lines stay first
+            replies[first:first] = notices
         # What the NLU recognised counts as much as what the lexicon did.
         risk = risk or next((RISK_OF_TOPIC[r["topic"]] for r in replies if r["topic"] in RISK_OF_TOPIC), None)
         if risk and conversation.risk != "crisis":
