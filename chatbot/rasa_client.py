@@ -22,12 +22,15 @@ class RasaClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
-    async def send(self, sender: str, message: str, metadata: dict) -> list[dict]:
+    def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout)
+        return self._session
+
+    async def send(self, sender: str, message: str, metadata: dict) -> list[dict]:
         payload = {"sender": sender, "message": message, "metadata": metadata}
         try:
-            async with self._session.post(self.url, json=payload) as response:
+            async with self._client().post(self.url, json=payload) as response:
                 if response.status != 200:
                     raise RasaUnavailable(f"status {response.status}")
                 messages = await response.json()
@@ -39,10 +42,8 @@ class RasaClient:
 
     async def intent(self, text: str) -> str | None:
         """What the NLU alone makes of a message (no dialogue, nothing stored); None on failure."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers=self.headers, timeout=self.timeout)
         try:
-            async with self._session.post(self.parse_url, params={"token": self.token},
+            async with self._client().post(self.parse_url, params={"token": self.token},
                                           json={"text": text}) as response:
                 parsed = await response.json() if response.status == 200 else {}
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):

@@ -325,7 +325,7 @@ async def test_with_a_counsellor_a_crisis_message_still_gets_the_crisis_lines_an
     turn = await say(client, public_id, "i want to kill myself tonight")
     assert turn["state"] == "human"
     assert [m["topic"] for m in turn["messages"]] == ["crisis_support"]
-    assert "988" in turn["messages"][0]["text"] or "116 123" in turn["messages"][0]["text"] or "024" in turn["messages"][0]["text"]
+    assert "024" in turn["messages"][0]["text"]  # Spain's suicide line (the conversation's country)
     detail = await (await bea.view(cid)).json()
     flagged = [m for m in detail["messages"] if m["flag"]]
     assert flagged and flagged[-1]["flag"] == "crisis" and flagged[-1]["sender"] == "user"
@@ -569,7 +569,7 @@ def test_accounts_are_made_from_the_command_line(tmp_path, monkeypatch, capsys):
     assert cli(["counsellor", "disable", "dora"]) == 0
     assert cli(["counsellor", "list"]) == 0
     out = capsys.readouterr().out
-    assert "dora\tsupervisor\tdisabled" in out and "eva" not in out.split("list")[-1]
+    assert "dora\tsupervisor\tdisabled" in out and "eva" not in out
 
 
 def test_erasing_a_conversation_removes_its_notes_and_the_details_of_its_audit(tmp_path):

@@ -39,9 +39,8 @@ from chatbot import redaction
 from chatbot.api import ASSISTANT, MAX_TEXT
 from chatbot.sms import keywords, privacy
 from chatbot.sms.service import _CHOICE
-from chatbot.sms.signature import HEADER, sign
 from sms_support import (  # noqa: F401 (fixtures)
-    ACCOUNT, PUBLIC, SERVICE_NUMBER, TOKEN, Phone, sms_client, twilio_http,
+    Phone, sms_client, twilio_http,
 )
 
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -427,7 +426,7 @@ async def test_the_chat_without_javascript_stores_exactly_the_redacted_message(a
     if response.status != 200 or not normalised(text) or len(normalised(text)) > MAX_TEXT:
         return
     store = app.server.app[ASSISTANT].store
-    from chatbot.storage import Conversation, Message
+    from chatbot.storage import Message
     from sqlalchemy import select
     with store.session() as session:  # the newest conversation with this exact user message
         expected = redaction.redact(normalised(text))

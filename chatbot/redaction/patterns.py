@@ -427,8 +427,8 @@ EN_WITH_NUMBER = re.compile(
     rf"(?:,?\s+(?i:{EN_UNIT}))?"
 )
 EN_NO_NUMBER = re.compile(
-    rf"(?<![\w])(?P<words>(?:[A-Z][a-z'’-]+\s+){{1,3}})(?:Street|Road|Avenue|Lane|Drive|Close|Crescent|"
-    rf"Terrace|Boulevard|Gardens|Grove|Square|Mews|Parade|Way)\b"
+    r"(?<![\w])(?P<words>(?:[A-Z][a-z'’-]+\s+){1,3})(?:Street|Road|Avenue|Lane|Drive|Close|Crescent|"
+    r"Terrace|Boulevard|Gardens|Grove|Square|Mews|Parade|Way)\b"
 )
 EN_LIVE_ON = re.compile(
     rf"(?i)\b(?:live|lives|living|lived|house|home|address)\s+(?:is\s+)?(?:on|at|in)\s+"
