@@ -14,6 +14,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -41,7 +42,24 @@ def cases() -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def lexicon_speed() -> None:
+    """Milliseconds per message once the lexicon is loaded: known messages (the word caches
+    warm, as in a running server) and messages full of unseen words (spelling fixes run)."""
+    safety.warm_up()
+    known = [t for sets in cases().values() for group in sets.values() for t in group]
+    for text in known:
+        safety.assess(text)
+    fresh = [f"palabra{i}x nuevax{i} otrax{i} cosax{i} me sigue escribiendo" for i in range(300)]
+    for name, texts in (("known messages", known), ("unseen words", fresh)):
+        started = time.perf_counter()
+        for text in texts:
+            safety.assess(text)
+        print(f"lexicon speed, {name}: {(time.perf_counter() - started) * 1000 / len(texts):.3f} ms "
+              f"a message ({len(texts)})")
+
+
 async def main(model: Path, simulate_guard: bool = False) -> None:
+    lexicon_speed()
     from rasa.core.agent import Agent
 
     logging.getLogger("rasa").setLevel(logging.ERROR)
