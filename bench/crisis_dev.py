@@ -5,8 +5,8 @@ and the NLU together catch (as the chat API does: either one flags the message).
     .venv/bin/python bench/crisis_dev.py [MODEL.tar.gz] [--simulate-guard]
                                           (default model: train or reuse the one in models/)
 
-Development sets only (tests/test_safety.py and tests/safety_dev.yml); the held-out set is
-measured by bench/run.py.
+Development sets only (tests/test_safety.py, tests/safety_dev.yml, tests/safety_dev2.yml) and the
+lexicon's speed; the held-out sets are measured by bench/run.py.
 """
 from __future__ import annotations
 
@@ -31,13 +31,14 @@ CRISIS_INTENTS = {"crisis_support", "emergency"}
 
 
 def cases() -> dict[str, dict[str, list[str]]]:
-    extra = yaml.safe_load((ROOT / "tests" / "safety_dev.yml").read_text(encoding="utf-8"))
+    files = [yaml.safe_load((ROOT / "tests" / name).read_text(encoding="utf-8"))
+             for name in ("safety_dev.yml", "safety_dev2.yml")]
     out = {}
     for lang, up in (("en", "EN"), ("es", "ES")):
         out[lang] = {
             "positive": getattr(dev, f"{up}_CRISIS") + getattr(dev, f"{up}_EMERGENCY")
-            + extra[lang]["crisis"] + extra[lang]["emergency"],
-            "negative": getattr(dev, f"{up}_NEGATIVE") + extra[lang]["not_crisis"],
+            + [t for extra in files for t in extra[lang]["crisis"] + extra[lang]["emergency"]],
+            "negative": getattr(dev, f"{up}_NEGATIVE") + [t for extra in files for t in extra[lang]["not_crisis"]],
         }
     return out
 

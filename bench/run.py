@@ -1,6 +1,7 @@
 """One run prints: held-out intent and topic accuracy per language, first-reply latency through our
 API and through Rasa's bare REST channel on the same model (and the ratio), and the crisis
-detector's recall and false alarms per language on its held-out set.
+detector's recall and false alarms per language on its two held-out sets (the blind one is
+never listed, only counted).
 
     .venv/bin/python bench/run.py            (from the project root; takes a few minutes)
 """
@@ -66,21 +67,35 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
+# The first held-out crisis set was seen (its misses printed) while the detector was tuned, so
+# misses are listed for it only; the blind set, written later without seeing the detector, is
+# reported as counts and never listed, so that it stays a fair measure.
+CRISIS_SETS = (("crisis", True), ("crisis_blind", False))
+
+
+def crisis_set(name: str, lang: str) -> dict:
+    return yaml.safe_load((ROOT / "bench" / "data" / f"{name}_{lang}.yml").read_text(encoding="utf-8"))
+
+
+def crisis_report(lang: str, data: dict, flagged, listed: bool) -> None:
+    """Recall and false alarms of flagged(text) -> bool on one language of a crisis set."""
+    positives = data["crisis"] + data["emergency"]
+    missed = [t for t in positives if not flagged(t)]
+    alarms = [t for t in data["not_crisis"] if flagged(t)]
+    print(f"  {lang}: recall {1 - len(missed) / len(positives):.3f} ({len(positives) - len(missed)}/"
+          f"{len(positives)}), false alarms {len(alarms) / len(data['not_crisis']):.3f} "
+          f"({len(alarms)}/{len(data['not_crisis'])})")
+    for text in missed if listed else ():
+        print(f"     missed: {text}")
+    for text in alarms if listed else ():
+        print(f"     false alarm: {text}")
+
+
 def crisis_figures() -> None:
-    print("\nCrisis detector on its held-out set (bench/data/crisis_*.yml)")
-    for lang in ("es", "en"):
-        data = yaml.safe_load((ROOT / "bench" / "data" / f"crisis_{lang}.yml").read_text())
-        positives = data["crisis"] + data["emergency"]
-        caught = [t for t in positives if safety.assess(t)]
-        missed = [t for t in positives if not safety.assess(t)]
-        false_alarms = [t for t in data["not_crisis"] if safety.assess(t)]
-        print(f"  {lang}: recall {len(caught) / len(positives):.3f} ({len(caught)}/{len(positives)}), "
-              f"false alarms {len(false_alarms) / len(data['not_crisis']):.3f} "
-              f"({len(false_alarms)}/{len(data['not_crisis'])})")
-        for text in missed:
-            print(f"     missed: {text}")
-        for text in false_alarms:
-            print(f"     false alarm: {text}")
+    for name, listed in CRISIS_SETS:
+        print(f"\nCrisis lexicon alone on bench/data/{name}_*.yml")
+        for lang in ("es", "en"):
+            crisis_report(lang, crisis_set(name, lang), lambda t: bool(safety.assess(t)), listed)
 
 
 def main() -> None:
@@ -131,20 +146,16 @@ def main() -> None:
                   f"{topic_ok / len(examples):.3f} ({len(examples)} messages)")
             for (intent, got), count in errors.most_common(8):
                 print(f"     {intent} -> {got}: {count}")
-        print("\nCrisis held-out set through the chat API (lexicon and NLU together: first reply is crisis_support or emergency)")
-        for lang in ("es", "en"):
-            data = yaml.safe_load((ROOT / "bench" / "data" / f"crisis_{lang}.yml").read_text())
-            def flagged(text):
-                _, created = post(api, {})
-                _, reply = post(f"{api}/{created['id']}/messages", {"text": text})
-                return reply["messages"][0]["topic"] in {"crisis_support", "emergency"}
-            positives = data["crisis"] + data["emergency"]
-            missed = [t for t in positives if not flagged(t)]
-            alarms = [t for t in data["not_crisis"] if flagged(t)]
-            print(f"  {lang}: recall {1 - len(missed) / len(positives):.3f}, false alarms "
-                  f"{len(alarms) / len(data['not_crisis']):.3f} ({len(alarms)}/{len(data['not_crisis'])})")
-            for text in missed:
-                print(f"     missed: {text}")
+        def flagged(text):
+            _, created = post(api, {})
+            _, reply = post(f"{api}/{created['id']}/messages", {"text": text})
+            return reply["messages"][0]["topic"] in {"crisis_support", "emergency"}
+
+        for name, listed in CRISIS_SETS:
+            print(f"\nbench/data/{name}_*.yml through the chat API (lexicon and NLU together: the first "
+                  "reply is crisis_support or emergency)")
+            for lang in ("es", "en"):
+                crisis_report(lang, crisis_set(name, lang), flagged, listed)
         p50, p95 = percentile(ours, 0.5), percentile(ours, 0.95)
         b50, b95 = percentile(bare, 0.5), percentile(bare, 0.95)
         print(f"\nFirst-reply latency, single user, {len(ours)} requests each")
