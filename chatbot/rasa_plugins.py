@@ -202,3 +202,27 @@ class CrisisIdiomGuard(GraphComponent, IntentClassifier):
         message.set(INTENT, {"name": others[0]["name"], "confidence": others[0].get("confidence")},
                     add_to_output=True)
         message.set(INTENT_RANKING_KEY, others + demoted, add_to_output=True)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CrisisTieResolver(GraphComponent, IntentClassifier):
+    """When crisis_support and emergency are the model's two best readings, the message is in
+    danger either way: the stronger of the two wins, with their summed confidence. Without it
+    the FallbackClassifier sees two close scores as ambiguity and answers "I didn't understand"
+    to "my son has just swallowed a whole box of pills". Goes before the FallbackClassifier."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "CrisisTieResolver":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:  # typing.List: Rasa reads the annotation
+        for message in messages:
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if len(ranking) < 2 or {r.get("name") for r in ranking[:2]} != set(CRISIS_INTENTS):
+                continue
+            first, second = ranking[0], ranking[1]
+            merged = dict(first, confidence=(first.get("confidence") or 0.0) + (second.get("confidence") or 0.0))
+            message.set(INTENT, {"name": merged["name"], "confidence": merged["confidence"]}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [merged, *ranking[1:]], add_to_output=True)
+        return messages
