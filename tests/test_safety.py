@@ -128,6 +128,51 @@ EN_CRISIS = [
     "i'm on the bridge right now",
     "how many pills does it take to die",
     "i dont care if i die",
+    # families from the third development set (tests/safety_dev2.yml): new wordings, typos
+    "i wont even be alive by the time he posts them",
+    "she said she's not going to be around for her birthday next month",
+    "I've made up my mind, I won't be around when the pics come out",
+    "by the time it's all over school i'll be gone anyway",
+    "my son wrote a will on his laptop, listing who gets his xbox",
+    "she asked who would get her cat if something happened to her",
+    "here, keep this bracelet to remember me by",
+    "it's been nice knowing u all",
+    "see yall on the other side",
+    "see you in the next life x",
+    "thank you for everything, i love you all",
+    "she told me she won't need her uniform after christmas",
+    "my daughter has been in bits for weeks and all of a sudden she's really calm and giving me hugs",
+    "i feel so at peace now that i've decided",
+    "i keep staring at the pills in my drawer",
+    "there's a belt on my door and i keep looking at it",
+    "got some razor blades and they arent for shaving",
+    "took the blade out of my pencil sharpener last night",
+    "found razor blades hidden in his sock drawer",
+    "she's been searching how to tie a noose",
+    "my son googled how many sleeping pills would kill you",
+    "how much tylenol is fatal",
+    "easiest way to end it",
+    "how to hang urself",
+    "how long does it take to bleed out",
+    "is there a way to make it look like an accident",
+    "i burnt myself with a cigarette so i could feel something",
+    "saw new cuts all over her thighs when she was getting changed",
+    "he wears long sleeves even in this heat and won't roll them up",
+    "i'm hiding my cuts under my hoodie at school",
+    "i tried to take all my antidepressants in march",
+    "i feel like such a burden to my mum",
+    "maybe its time i stopped existing",
+    "i cant find a single reason to keep going",
+    "my daughter keeps talking about not being here anymore",
+    "he wishes he'd never been born",
+    "she wishes she was dead",
+    "i dont want to stay alive",
+    "gna sh tonight",
+    "they keep commenting kys under my posts",
+    "kys is all anyone says to me now",
+    "what happens to my instagram when i die",
+    "left a note saying she's sorry and that she loves us",
+    "i wanna be six feet under",
 ]
 
 EN_EMERGENCY = [
@@ -171,6 +216,20 @@ EN_EMERGENCY = [
     "he'll be there today, he knows my school",
     "i'm hiding in the bathroom",
     "this is an emergency",
+    # families from the third development set (tests/safety_dev2.yml): new wordings, typos
+    "there's a man at the school gates who says he's got my photos",
+    "someone's in our back yard right now",
+    "there is a guy peering in through our front window",
+    "he's still inside the house and im in the wardrobe",
+    "he forced his way in",
+    "he's kicking the back door in",
+    "my stepdad has a knife and hell kill me",
+    "she's bleeding heavily from her wrist",
+    "the bleeding won't stop",
+    "my son is unconscious, there's empty pill boxes on the floor",
+    "my daughter's with him at the station and she sounds petrified",
+    "he turned up at my school and refuses to leave",
+    "her phone says she's at the blackmailer's house",
 ]
 
 EN_NEGATIVE = [
@@ -281,6 +340,30 @@ EN_NEGATIVE = [
     "where do i report it to the police? it's not urgent",
     "is paying him the only way out?",
     "someone is trying to get into my snapchat",
+    # families from the third development set (tests/safety_dev2.yml): new wordings, typos
+    "i'll be around later if you need more info",
+    "i wont need my phone for a bit, mum's taking it",
+    "I'm not going to be here long, my break ends in 10 min",
+    "I won't be around this weekend, can I message on monday?",
+    "my grandad made a will before he died and now this",
+    "what happens to the photos if I delete my account?",
+    "see you on the other side of exams lol",
+    "thank you for everything, you've really helped",
+    "my daughter seems calmer since she talked to the counsellor",
+    "suddenly i feel much calmer after talking to you",
+    "how do i hang a picture frame lol",
+    "I found pills in my dad's cabinet, are they dangerous for the dog?",
+    "we did a project on suicide prevention in pshe, is this the same thing?",
+    "I self harmed when I was 12 but I've been fine since, this is about reporting",
+    "I'm not suicidal I just want him gone",
+    "i want to vanish from the internet",
+    "the guy is waiting for me to pay",
+    "he's still in my DMs",
+    "my nose is bleeding lol",
+    "burnt myself on the straighteners",
+    "tonight's the night i tell my mum everything",
+    "he'll find out i told the police",
+    "I keep thinking about the photos",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -392,6 +475,54 @@ ES_CRISIS = [
     "tengo los brazos llenos de cortes",
     "me da igual vivir o morir",
     "mi hijo habla de matarse",
+    # families from the third development set (tests/safety_dev2.yml): new wordings, typos
+    "sería más fácil para todos si yo no existiera",
+    "mis padres estarían más tranquilos si yo no estuviera",
+    "van a estar mejor sin mí",
+    "no quiero seguir con vida",
+    "no le encuentro sentido a seguir viviendo",
+    "no tengo ningún motivo para levantarme",
+    "cuál es la manera más rápida de morir",
+    "formas de suicidarse sin dolor",
+    "mi hijo escribió un testamento en el móvil",
+    "estoy pensando a quién le dejo mis cosas",
+    "toma, para que te acuerdes de mí",
+    "ha sido un placer conoceros a todos",
+    "nos vemos en el otro lado",
+    "nos vemos en la otra vida",
+    "gracias por todo, os quiero",
+    "ya me despedí de todos",
+    "mi hija está regalando sus peluches y sus joyas",
+    "dice que el curso que viene no le va a hacer falta el uniforme",
+    "pronto no voy a estar aquí",
+    "cuando lo suba yo ya no voy a estar",
+    "no voy a seguir viva mucho tiempo",
+    "mi hijo dice que no va a estar para su cumpleaños",
+    "lleva semanas fatal y de repente se le ve muy tranquila",
+    "me siento en paz ahora que lo he decidido",
+    "tengo escondidas las pastillas de mi madre",
+    "llevo semanas juntando pastillas",
+    "encontré una cuerda escondida debajo de su cama",
+    "tengo una navaja en el cajón y no paro de pensar en ella",
+    "no puedo dejar de pensar en las vías",
+    "compré cuchillas y no son para afeitarme",
+    "saqué la cuchilla del sacapuntas",
+    "cuántas pastillas de dormir son letales",
+    "el ibuprofeno es mortal",
+    "busqué cómo ahorcarse",
+    "quiero que parezca un accidente",
+    "le vi cicatrices nuevas en los muslos",
+    "mi hija lleva mangas largas en pleno verano",
+    "escondo los cortes con la sudadera",
+    "mi hijo se quemó a propósito",
+    "he intentado tragarme todas las pastillas",
+    "mi hermana se tragó un bote de pastillas",
+    "mi hija se bebió lejía",
+    "estuve sentada en las vías anoche",
+    "estuve en el puente y casi me tiro",
+    "me quiero desvivir",
+    "qué pasa con mis cuentas si me muero",
+    "tengo ganas de palmarla",
 ]
 
 ES_EMERGENCY = [
@@ -429,6 +560,17 @@ ES_EMERGENCY = [
     "está aquí",
     "me ha obligado a subir a su coche",
     "ayuda ya",
+    # families from the third development set (tests/safety_dev2.yml): new wordings, typos
+    "un tío me está siguiendo desde que salí del metro",
+    "hay una furgoneta que me sigue",
+    "mi hijo fue a quedar con el que le amenaza y no coge el móvil",
+    "se presentó en mi trabajo y no se quiere ir",
+    "está sangrando mucho de la muñeca",
+    "no para de sangrar",
+    "la encontré inconsciente",
+    "hay blísteres vacíos en su cuarto",
+    "mi ex tiene una navaja",
+    "está entrando a la fuerza",
 ]
 
 ES_NEGATIVE = [
@@ -534,15 +676,47 @@ ES_NEGATIVE = [
     "esto es privado o hay gente mirando?",
     "no es urgente, solo quiero saber cómo denunciar",
     "el canal de telegram no responde",
+    # families from the third development set (tests/safety_dev2.yml): new wordings, typos
+    "mi abuela hizo testamento el año pasado",
+    "¿qué pasa con las fotos si borro la cuenta?",
+    "nos vemos al otro lado del puente",
+    "gracias por todo, adiós",
+    "el año que viene no me van a hacer falta estos libros",
+    "no voy a estar mucho tiempo conectada",
+    "no voy a estar en casa esta tarde, ¿puedo escribir luego?",
+    "de repente me siento más tranquila, gracias",
+    "mi madre guarda las pastillas en el cajón",
+    "me compré cuchillas para depilarme",
+    "¿cuánto paracetamol puedo tomar para el dolor de cabeza?",
+    "el examen me mató jajaja",
+    "acabo de terminar la serie y el final me mató",
+    "me dan ganas de tirar el ordenador por la ventana",
+    "me cortaba hace años pero ya estoy bien, ahora quiero denunciar",
+    "no soy suicida, solo quiero que borren la foto",
+    "estoy haciendo un trabajo sobre el suicidio adolescente",
+    "mi madre está en el trabajo y no me coge el teléfono",
+    "mi abuela se toma muchas pastillas para la tensión",
+    "me desvivo por mis hijos",
+    "ya me despedí de él, lo bloqueé",
+    "para que te acuerdes, me dijo que mañana a las 8",
+    "no dejo de mirar el móvil",
 ]
 
 
-# The second development set (tests/safety_dev.yml), written after the lists above.
-_DEV = yaml.safe_load((Path(__file__).parent / "safety_dev.yml").read_text(encoding="utf-8"))
+def _load(name: str) -> dict:
+    return yaml.safe_load((Path(__file__).parent / name).read_text(encoding="utf-8"))
 
 
-def _dev(section: str) -> list[str]:
-    return [text for lang in ("en", "es") for text in (_DEV[lang].get(section) or [])]
+# The second and third development sets, written after the lists above: tests/safety_dev.yml,
+# and tests/safety_dev2.yml (written by someone who had not seen the lexicon). Both have the
+# same sections: crisis, emergency, not_crisis, flagged_on_purpose, missed_known.
+_DEV_SETS = {name: _load(name) for name in ("safety_dev.yml", "safety_dev2.yml")}
+
+
+def _dev(section: str, *sets: dict) -> list[str]:
+    """The messages of one section of the given development sets (default: all of them)."""
+    return [text for dev in sets or _DEV_SETS.values() for lang in ("en", "es")
+            for text in (dev[lang].get(section) or [])]
 
 
 def _why(text: str) -> str:
@@ -569,18 +743,18 @@ def test_not_crisis(text):
 
 
 @pytest.mark.parametrize("text", _dev("crisis"))
-def test_crisis_second_set(text):
+def test_crisis_development_sets(text):
     assert assess(text) == "crisis", _why(text)
 
 
 @pytest.mark.parametrize("text", _dev("emergency"))
-def test_emergency_second_set(text):
+def test_emergency_development_sets(text):
     # crisis outranks emergency, and either one brings the helplines
     assert assess(text) in ("emergency", "crisis"), _why(text)
 
 
 @pytest.mark.parametrize("text", _dev("not_crisis"))
-def test_not_crisis_second_set(text):
+def test_not_crisis_development_sets(text):
     assert assess(text) is None, _why(text)
 
 
@@ -595,16 +769,24 @@ def test_known_misses(text):
     assert assess(text) == "crisis"
 
 
-def test_second_set_size_and_overlap():
+@pytest.mark.parametrize("name, minimums, new_to_first_set", [
+    ("safety_dev.yml", {"crisis": 100, "emergency": 20, "not_crisis": 100}, True),
+    # written apart from everything else, so a few common messages ("kms", "me quiero morir")
+    # are also in the lists above
+    ("safety_dev2.yml", {"crisis": 75, "emergency": 25, "not_crisis": 140}, False),
+])
+def test_development_set_size_and_overlap(name, minimums, new_to_first_set):
+    dev = _DEV_SETS[name]
     first = set(EN_CRISIS + EN_EMERGENCY + EN_NEGATIVE + ES_CRISIS + ES_EMERGENCY + ES_NEGATIVE)
     for lang in ("en", "es"):
-        for section, minimum in [("crisis", 100), ("emergency", 20), ("not_crisis", 100)]:
-            cases = _DEV[lang][section]
+        for section, minimum in minimums.items():
+            cases = dev[lang][section]
             assert len(set(cases)) == len(cases), f"{lang} {section} has duplicates"
             assert len(cases) >= minimum, f"{lang} {section}"
-    every = [t for lang in ("en", "es") for cases in _DEV[lang].values() for t in cases or []]
+    every = [t for lang in ("en", "es") for cases in dev[lang].values() for t in cases or []]
     assert len(set(every)) == len(every), "a message is in two sections"
-    assert not first & set(every), "already in the first set"
+    if new_to_first_set:
+        assert not first & set(every), "already in the first set"
 
 
 # --- the NLU guard: only_idioms ------------------------------------------------------------
