@@ -18,8 +18,8 @@ says whether the lexicon explains every alarming word of a message as an idiom; 
 chatbot.safety`` checks the lexicon files and tries messages from the command line.
 
 Loading compiles the lexicons into spaCy Matchers and reads a Spanish and English word list
-(spacy-lookups-data) that keeps real words from being "corrected": about 3 s of CPU on top of
-importing spaCy, once per process, on first use or on ``warm_up()`` (call it at server start).
+(spacy-lookups-data) that keeps real words from being "corrected": about 6 s of CPU on top of
+importing spaCy (measured 2026-11-26), once per process, on first use or on ``warm_up()`` (call it at server start).
 After that a message takes about 0.1-0.2 ms. Safe to call from many threads.
 """
 from __future__ import annotations
@@ -62,6 +62,9 @@ def warm_up() -> bool:
     """Load now (for example at server start) instead of on the first message."""
     try:
         get_detector()
+        from .. import wordlist
+
+        wordlist.available()  # the known-words list the typo correction reads (~2 s to load)
         return True
     except Exception:  # noqa: BLE001
         _note_failure()
