@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from chatbot.rasa_plugins import CrisisIdiomGuard, CrisisTieResolver
+from chatbot.rasa_plugins import CrisisIdiomGuard, CrisisOverFallback
 
 
 def predicted(text: str, *ranking: tuple[str, float]) -> Message:
@@ -14,20 +14,38 @@ def predicted(text: str, *ranking: tuple[str, float]) -> Message:
     return message
 
 
-def test_crisis_and_emergency_as_the_two_best_readings_is_danger_not_ambiguity():
-    message = predicted("mi hijo se acaba de tomar una caja de pastillas",
-                        ("emergency", 0.41), ("crisis_support", 0.38), ("parents_guide", 0.1))
-    [out] = CrisisTieResolver().process([message])
+def fell_back(text: str, *ranking: tuple[str, float]) -> Message:
+    """A prediction as the FallbackClassifier leaves it when it falls back."""
+    return predicted(text, ("nlu_fallback", 0.3), *ranking)
+
+
+def test_an_ambiguous_crisis_reading_is_not_answered_with_a_fallback():
+    message = fell_back("im going to jump off the bridge near school tomorrow",
+                        ("crisis_support", 0.52), ("school", 0.47), ("goodbye", 0.01))
+    [out] = CrisisOverFallback({}).process([message])
+    assert out.get(INTENT) == {"name": "crisis_support", "confidence": 0.52}
+    assert [r["name"] for r in out.get(INTENT_RANKING_KEY)] == ["crisis_support", "school", "goodbye"]
+
+
+def test_a_reading_split_between_crisis_and_emergency_is_danger_not_doubt():
+    message = fell_back("mi hijo se acaba de tomar una caja de pastillas",
+                        ("emergency", 0.25), ("crisis_support", 0.2), ("parents_guide", 0.1))
+    [out] = CrisisOverFallback({}).process([message])
     assert out.get(INTENT)["name"] == "emergency"
-    assert abs(out.get(INTENT)["confidence"] - 0.79) < 1e-9
-    assert out.get(INTENT_RANKING_KEY)[0] == {"name": "emergency", "confidence": out.get(INTENT)["confidence"]}
+    assert abs(out.get(INTENT)["confidence"] - 0.45) < 1e-9
 
 
-def test_a_crisis_reading_next_to_another_intent_is_left_alone():
-    message = predicted("how do i report him", ("report_police", 0.45), ("crisis_support", 0.40),
-                        ("emergency", 0.1))
-    [out] = CrisisTieResolver().process([message])
-    assert out.get(INTENT) == {"name": "report_police", "confidence": 0.45}
+def test_a_fallback_stays_when_the_best_reading_is_not_a_crisis():
+    second = fell_back("how do i report him", ("report_police", 0.45), ("crisis_support", 0.40))
+    weak = fell_back("asdf", ("crisis_support", 0.2), ("greet", 0.15))
+    CrisisOverFallback({}).process([second, weak])
+    assert second.get(INTENT)["name"] == weak.get(INTENT)["name"] == "nlu_fallback"
+
+
+def test_a_confident_prediction_is_left_alone():
+    message = predicted("how do i report him", ("report_police", 0.9), ("crisis_support", 0.05))
+    [out] = CrisisOverFallback({}).process([message])
+    assert out.get(INTENT) == {"name": "report_police", "confidence": 0.9}
 
 
 def test_the_idiom_guard_overrules_an_idiom_but_never_a_crisis_phrase():
