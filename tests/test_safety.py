@@ -1257,6 +1257,7 @@ not_crisis:
     "crisis:\n  - '* **'\n",                # nothing but gaps
     "crisis:\n  - optional?\n",             # nothing required
     "typo: []\n",                           # unknown section
+    "crisis:\n  - adios\nnot_crisis:\n  - hola\ncrisis:\n  - chao\n",  # a section twice: YAML keeps the last
 ])
 def test_lexicon_errors_are_reported(tmp_path, bad):
     from chatbot.safety.patterns import LexiconError

@@ -59,6 +59,10 @@ class Detector:
         for path in self.files:
             text = path.read_text(encoding="utf-8")
             _check_comments(text, path.name)
+            sections = re.findall(r"(?m)^(\w+):", text)
+            repeated = sorted({name for name in sections if sections.count(name) > 1})
+            if repeated:  # YAML would silently keep only the last one
+                raise LexiconError(f"{path.name}: {', '.join(repeated)} written twice; merge them into one")
             # BaseLoader keeps every value as text: "no", "on" and "988" are words, not booleans or numbers
             data = yaml.load(text, Loader=yaml.BaseLoader) or {}
             if not isinstance(data, dict):
