@@ -208,13 +208,14 @@ class CrisisIdiomGuard(GraphComponent, IntentClassifier):
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class CrisisOverFallback(GraphComponent, IntentClassifier):
     """A fallback never hides a crisis reading. Goes after the FallbackClassifier: when that
-    answered nlu_fallback although the model's best reading was crisis_support or emergency
-    (close to another intent: "ayuda mi hija me acaba de decir que se quiere matar" read 0.41
-    crisis against 0.45 parents_guide is not; "im going to jump off the bridge near school"
-    read 0.52 crisis against 0.47 school is), or split between crisis_support and emergency
-    ("my son has just swallowed a whole box of pills"), the crisis reading stands, with the two
-    crisis intents' confidence summed. A crisis line on an ambiguous message costs little; "I
-    didn't understand" to a child in danger is the worst failure this service can have."""
+    answered nlu_fallback although the model's best reading was crisis_support or emergency,
+    either close to another intent ("im going to jump off the bridge near school tomorrow":
+    crisis 0.52, school 0.47) or split between the two crisis intents ("my son has just
+    swallowed a whole box of pills"), the crisis reading stands, with the two crisis intents'
+    confidence summed. A crisis line on an ambiguous message costs little; "I didn't understand"
+    to a child in danger is the worst failure this service can have. A crisis reading that is
+    only second stays a fallback: on the development sets that rule added as many false alarms
+    as it caught crises."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -233,9 +234,9 @@ class CrisisOverFallback(GraphComponent, IntentClassifier):
             if (message.get(INTENT) or {}).get("name") != FALLBACK_INTENT:
                 continue
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK_INTENT]
+            if not ranking or ranking[0].get("name") not in CRISIS_INTENTS:
+                continue
             crisis = [r for r in ranking[:2] if r.get("name") in CRISIS_INTENTS]
-            if not crisis or (ranking[0] not in crisis and len(crisis) < 2):
-                continue  # the best reading is not a crisis, and no crisis pair shares the top two
             confidence = sum(r.get("confidence") or 0.0 for r in crisis)
             if confidence < self.threshold:
                 continue
