@@ -5,7 +5,7 @@ and the NLU together catch (as the chat API does: either one flags the message).
     .venv/bin/python bench/crisis_dev.py [MODEL.tar.gz] [--simulate-guard]
                                           (default model: train or reuse the one in models/)
 
-Development sets only (tests/test_safety.py, tests/safety_dev.yml, tests/safety_dev2.yml) and the
+Development sets only (tests/test_safety.py, tests/safety_dev*.yml) and the
 lexicon's speed; the held-out sets are measured by bench/run.py.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ CRISIS_INTENTS = {"crisis_support", "emergency"}
 
 def cases() -> dict[str, dict[str, list[str]]]:
     files = [yaml.safe_load((ROOT / "tests" / name).read_text(encoding="utf-8"))
-             for name in ("safety_dev.yml", "safety_dev2.yml")]
+             for name in ("safety_dev.yml", "safety_dev2.yml", "safety_dev3.yml")]
     out = {}
     for lang, up in (("en", "EN"), ("es", "ES")):
         out[lang] = {
