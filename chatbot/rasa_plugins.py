@@ -139,11 +139,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent  # noqa: E402
 from rasa.engine.storage.resource import Resource  # noqa: E402
 from rasa.engine.storage.storage import ModelStorage  # noqa: E402
 from rasa.nlu.classifiers.classifier import IntentClassifier  # noqa: E402
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME  # noqa: E402
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 
 CRISIS_INTENTS = ("crisis_support", "emergency")
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -217,28 +217,25 @@ class CrisisOverFallback(GraphComponent, IntentClassifier):
     only second stays a fallback: on the development sets that rule added as many false alarms
     as it caught crises."""
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {"threshold": 0.3}  # the FallbackClassifier's threshold in config.yml
-
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "CrisisOverFallback":
-        return cls(config)
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.threshold = float(config.get("threshold", 0.3))
+        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:  # typing.List: Rasa reads the annotation
         for message in messages:
-            if (message.get(INTENT) or {}).get("name") != FALLBACK_INTENT:
+            fallback = message.get(INTENT) or {}
+            if fallback.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME:
                 continue
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK_INTENT]
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+                       if r.get("name") != DEFAULT_NLU_FALLBACK_INTENT_NAME]
             if not ranking or ranking[0].get("name") not in CRISIS_INTENTS:
                 continue
             crisis = [r for r in ranking[:2] if r.get("name") in CRISIS_INTENTS]
             confidence = sum(r.get("confidence") or 0.0 for r in crisis)
-            if confidence < self.threshold:
+            # the FallbackClassifier gives its fallback its own threshold as confidence: below it,
+            # the model had no reading worth acting on, not two close ones
+            if confidence < (fallback.get("confidence") or 0.0):
                 continue
             chosen = dict(crisis[0], confidence=confidence)
             message.set(INTENT, {"name": chosen["name"], "confidence": confidence}, add_to_output=True)

@@ -22,7 +22,7 @@ def fell_back(text: str, *ranking: tuple[str, float]) -> Message:
 def test_an_ambiguous_crisis_reading_is_not_answered_with_a_fallback():
     message = fell_back("im going to jump off the bridge near school tomorrow",
                         ("crisis_support", 0.52), ("school", 0.47), ("goodbye", 0.01))
-    [out] = CrisisOverFallback({}).process([message])
+    [out] = CrisisOverFallback().process([message])
     assert out.get(INTENT) == {"name": "crisis_support", "confidence": 0.52}
     assert [r["name"] for r in out.get(INTENT_RANKING_KEY)] == ["crisis_support", "school", "goodbye"]
 
@@ -30,7 +30,7 @@ def test_an_ambiguous_crisis_reading_is_not_answered_with_a_fallback():
 def test_a_reading_split_between_crisis_and_emergency_is_danger_not_doubt():
     message = fell_back("mi hijo se acaba de tomar una caja de pastillas",
                         ("emergency", 0.25), ("crisis_support", 0.2), ("parents_guide", 0.1))
-    [out] = CrisisOverFallback({}).process([message])
+    [out] = CrisisOverFallback().process([message])
     assert out.get(INTENT)["name"] == "emergency"
     assert abs(out.get(INTENT)["confidence"] - 0.45) < 1e-9
 
@@ -38,13 +38,13 @@ def test_a_reading_split_between_crisis_and_emergency_is_danger_not_doubt():
 def test_a_fallback_stays_when_the_best_reading_is_not_a_crisis():
     second = fell_back("how do i report him", ("report_police", 0.45), ("crisis_support", 0.40))
     weak = fell_back("asdf", ("crisis_support", 0.2), ("greet", 0.15))
-    CrisisOverFallback({}).process([second, weak])
+    CrisisOverFallback().process([second, weak])
     assert second.get(INTENT)["name"] == weak.get(INTENT)["name"] == "nlu_fallback"
 
 
 def test_a_confident_prediction_is_left_alone():
     message = predicted("how do i report him", ("report_police", 0.9), ("crisis_support", 0.05))
-    [out] = CrisisOverFallback({}).process([message])
+    [out] = CrisisOverFallback().process([message])
     assert out.get(INTENT) == {"name": "report_police", "confidence": 0.9}
 
 
