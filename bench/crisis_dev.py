@@ -17,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,16 +30,17 @@ CRISIS_INTENTS = {"crisis_support", "emergency"}
 
 
 def cases() -> dict[str, dict[str, list[str]]]:
-    files = [yaml.safe_load((ROOT / "tests" / name).read_text(encoding="utf-8"))
-             for name in ("safety_dev.yml", "safety_dev2.yml", "safety_dev3.yml")]
-    out = {}
-    for lang, up in (("en", "EN"), ("es", "ES")):
-        out[lang] = {
+    def sets(lang: str, *sections: str) -> list[str]:  # the development files test_safety loads
+        return [t for extra in dev._DEV_SETS.values() for s in sections for t in extra[lang][s]]
+
+    return {
+        lang: {
             "positive": getattr(dev, f"{up}_CRISIS") + getattr(dev, f"{up}_EMERGENCY")
-            + [t for extra in files for t in extra[lang]["crisis"] + extra[lang]["emergency"]],
-            "negative": getattr(dev, f"{up}_NEGATIVE") + [t for extra in files for t in extra[lang]["not_crisis"]],
+            + sets(lang, "crisis", "emergency"),
+            "negative": getattr(dev, f"{up}_NEGATIVE") + sets(lang, "not_crisis"),
         }
-    return out
+        for lang, up in (("en", "EN"), ("es", "ES"))
+    }
 
 
 def lexicon_speed() -> None:
