@@ -43,8 +43,9 @@ from sms_support import (  # noqa: F401 (fixtures)
     Phone, sms_client, twilio_http,
 )
 
-SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                        HealthCheck.too_slow])
+# derandomize: the same examples on every run, so a CI run cannot fail on a draw no one has seen
+SETTINGS = dict(deadline=None, database=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 FEW = settings(max_examples=25, **SETTINGS)
 SOME = settings(max_examples=40, **SETTINGS)
 
@@ -361,7 +362,7 @@ async def test_the_event_stream_takes_any_last_event_id(app, crashes, after, whe
         if where == "query":
             response = await app.get(path, params={"after": after})
         else:
-            assume(after.isascii())
+            assume(after.isascii() and "\r" not in after and "\n" not in after)  # no client can send those
             response = await app.get(path, headers={"Last-Event-ID": after})
         try:
             assert_status(response, {200, 400, 429})
