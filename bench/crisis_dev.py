@@ -2,8 +2,7 @@
 how often the NLU alone calls a hard negative crisis_support or emergency, and what the lexicon
 and the NLU together catch (as the chat API does: either one flags the message).
 
-    .venv/bin/python bench/crisis_dev.py [MODEL.tar.gz] [--simulate-guard]
-                                          (default model: train or reuse the one in models/)
+    .venv/bin/python bench/crisis_dev.py [MODEL.tar.gz]   (default: train or reuse the one in models/)
 
 Development sets only (tests/test_safety.py, tests/safety_dev*.yml) and the
 lexicon's speed; the held-out sets are measured by bench/run.py.
@@ -23,6 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from chatbot import rasa_process, redaction, safety  # noqa: E402
 from chatbot.config import Config  # noqa: E402
+from chatbot.conversation import SENTENCE_CONFIDENCE, sentences  # noqa: E402
 from tests import test_safety as dev  # noqa: E402
 
 CRISIS_INTENTS = {"crisis_support", "emergency"}
@@ -58,21 +58,27 @@ def lexicon_speed() -> None:
               f"a message ({len(texts)})")
 
 
-async def main(model: Path, simulate_guard: bool = False) -> None:
+async def main(model: Path) -> None:
     lexicon_speed()
     from rasa.core.agent import Agent
 
     logging.getLogger("rasa").setLevel(logging.ERROR)
     agent = Agent.load(str(model))
-    for lang, sets in cases().items():
-        async def nlu(text):
-            redacted = redaction.redact(text)
-            parsed = await agent.parse_message(redacted)
-            name, conf = parsed["intent"]["name"], parsed["intent"].get("confidence") or 0.0
-            if simulate_guard and name in CRISIS_INTENTS and safety.only_idioms(redacted):
-                return "(guarded)", conf
-            return name, conf
 
+    async def nlu(text: str) -> tuple[str, float]:
+        """The NLU's reading as the chat API takes it: the whole message, or one sentence of a
+        long message read alone at SENTENCE_CONFIDENCE or more."""
+        redacted = redaction.redact(text)
+        parsed = (await agent.parse_message(redacted))["intent"]
+        if parsed["name"] in CRISIS_INTENTS:
+            return parsed["name"], parsed.get("confidence") or 0.0
+        for sentence in sentences(redacted):
+            read = (await agent.parse_message(sentence))["intent"]
+            if read["name"] in CRISIS_INTENTS and (read.get("confidence") or 0.0) >= SENTENCE_CONFIDENCE:
+                return read["name"], read["confidence"]
+        return parsed["name"], parsed.get("confidence") or 0.0
+
+    for lang, sets in cases().items():
         nlu_alarms, both_alarms, missed_nlu, missed_both = [], [], [], []
         for text in sets["negative"]:
             intent, conf = await nlu(text)
@@ -98,8 +104,4 @@ async def main(model: Path, simulate_guard: bool = False) -> None:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    path = Path(args[0]) if args else rasa_process.train(Config.from_env())
-    # --simulate-guard: apply chatbot.rasa_plugins.CrisisIdiomGuard's rule to a model trained
-    # without it
-    asyncio.run(main(path, "--simulate-guard" in sys.argv))
+    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else rasa_process.train(Config.from_env())))

@@ -40,15 +40,17 @@ class RasaClient:
             raise RasaUnavailable("no messages")
         return messages
 
-    async def intent(self, text: str) -> str | None:
-        """What the NLU alone makes of a message (no dialogue, nothing stored); None on failure."""
+    async def intent(self, text: str) -> tuple[str | None, float]:
+        """What the NLU alone makes of a message (no dialogue, nothing stored): the intent and
+        its confidence; (None, 0.0) on failure."""
         try:
             async with self._client().post(self.parse_url, params={"token": self.token},
                                           json={"text": text}) as response:
                 parsed = await response.json() if response.status == 200 else {}
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
-            return None
-        return ((parsed or {}).get("intent") or {}).get("name")
+            return None, 0.0
+        intent = (parsed if isinstance(parsed, dict) else {}).get("intent") or {}
+        return intent.get("name"), float(intent.get("confidence") or 0.0)
 
     async def close(self) -> None:
         if self._session is not None:

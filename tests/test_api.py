@@ -4,6 +4,7 @@ import asyncio
 import pytest
 
 from chatbot.api import ASSISTANT
+from chatbot.conversation import MAX_SENTENCES, sentences
 from conftest import say, start_conversation
 
 
@@ -72,6 +73,23 @@ async def test_crisis_inside_a_blackmail_story_in_english(client):
     topics = [m["topic"] for m in reply["messages"]]
     assert topics[0] == "crisis_support"
     assert "116 123" in reply["messages"][0]["text"]
+
+
+def test_long_messages_are_also_read_sentence_by_sentence():
+    assert sentences("me piden dinero. no sé qué hacer") == ["me piden dinero.", "no sé qué hacer"]
+    assert sentences("he wants £200!!! what do i do\nmy mum doesnt know") == [
+        "he wants £200!!!", "what do i do", "my mum doesnt know"]
+    assert sentences("ok. vale. me piden 50 euros por bizum") == []  # one sentence worth reading
+    assert sentences("hola") == []
+    assert len(sentences(". ".join(["una frase de cinco palabras"] * 50))) == MAX_SENTENCES
+
+
+async def test_each_sentence_of_a_long_message_is_read_for_crisis(client):
+    assistant = client.server.app[ASSISTANT]
+    story = "he wants 200 in gift cards by friday. he already sent it to my cousin."
+    assert await assistant._sentence_risk(story) is None
+    assert await assistant._sentence_risk(f"{story} i want to kill myself") == "crisis"
+    assert await assistant._sentence_risk("i want to kill myself") is None  # one sentence: read whole
 
 
 async def test_emergency_reply_has_the_emergency_number(client):
